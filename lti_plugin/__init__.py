@@ -1,0 +1,98 @@
+"""Rapport: an LTI 1.3 tool for teaching and rating relational skills."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_settings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Rapport application: settings, extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_settings(test_config))
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        CACHE_TYPE="RedisCache" if app.config["REDIS_URL"] else "SimpleCache",
+        CACHE_REDIS_URL=app.config["REDIS_URL"] or None,
+        CACHE_KEY_PREFIX="rapport:cache:",
+        CACHE_DEFAULT_TIMEOUT=300,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_NAME="rapport_session",
+    )
+    _ensure_sqlite_folder(app.config["DATABASE_URL"])
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+    from .extensions import cache, csrf, db, migrate
+    from .state_store import init_state_store
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    cache.init_app(app)
+    csrf.init_app(app)
+    init_state_store(app)
+
+    from .auth import add_launch_to_urls
+    from .blueprints import core, lti
+    from .errors import register_error_handlers
+
+    app.register_blueprint(core.bp)
+    app.register_blueprint(lti.bp)
+    app.url_defaults(add_launch_to_urls)
+    register_error_handlers(app)
+    app.after_request(_security_headers)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """SQLite cannot create the folder its file lives in; make it (nothing else is created here)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _migrations_dir() -> Any:
+    from .config import PROJECT_ROOT
+
+    return PROJECT_ROOT / "migrations"
+
+
+def _security_headers(response: Any) -> Any:
+    """Headers every page gets: no sniffing, no referrer leaks of launch tokens, frameable by LMSs."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+        "frame-src https:; object-src 'none'; base-uri 'none'; form-action *; frame-ancestors *",
+    )
+    return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: enforce foreign keys, write-ahead log, wait instead of failing when busy."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,93 @@
+"""LTI endpoints: OIDC login, launch, and Rapport's public key set."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import csrf, db
+from ..lti.keys import public_jwk, published_keys
+from ..lti.launch import RapportMessageLaunch, kept_claims
+from ..lti.login import begin_login
+from ..services.launches import record_launch
+from ..state_store import state_store
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+BROWSER_COOKIE = "rapport_lti_browser"
+
+
+def base_url() -> str:
+    """Rapport's public origin: PUBLIC_URL, or the one the request came to."""
+    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+
+
+def launch_url() -> str:
+    """The redirect_uri registered with platforms."""
+    return base_url() + url_for("lti.launch")
+
+
+def _cookie_is_secure() -> bool:
+    mode = current_app.config["SECURE_COOKIES"]
+    return mode == "always" or (mode == "auto" and request.is_secure)
+
+
+def _set_browser_cookie(response: Response, value: str) -> None:
+    secure = _cookie_is_secure()
+    response.set_cookie(
+        BROWSER_COOKIE,
+        value,
+        max_age=current_app.config["LOGIN_STATE_SECONDS"],
+        path="/lti/",
+        secure=secure,
+        httponly=True,
+        # Inside an LMS iframe the launch is a cross-site POST: only SameSite=None cookies come
+        # along, and browsers accept those only with Secure. Partitioned keeps it per LMS site.
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Response:
+    """OIDC third-party initiated login: remember state and nonce, go to the platform."""
+    browser_id = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
+    params = {k: v for k, v in request.values.items() if isinstance(v, str)}
+    target = begin_login(params, browser_id, base_url(), launch_url(), state_store())
+    response = redirect(target, code=302)
+    _set_browser_cookie(response, browser_id)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch() -> Response:
+    """The platform's form post with the id_token: validate, record, open the first page."""
+    form = {k: v for k, v in request.form.items()}
+    message = RapportMessageLaunch(form, request.cookies.get(BROWSER_COOKIE), state_store(), base_url())
+    message.validate()
+    body = message.launch_body()
+    assert message.registration_row is not None and message.deployment_row is not None
+    lifetime = current_app.config["LAUNCH_SESSION_SECONDS"]
+    try:
+        token, session = record_launch(message.registration_row, message.deployment_row, body, kept_claims(body), lifetime)
+        db.session.commit()
+    except IntegrityError:  # a simultaneous first launch created the same user or course
+        db.session.rollback()
+        token, session = record_launch(message.registration_row, message.deployment_row, body, kept_claims(body), lifetime)
+        db.session.commit()
+    response = redirect(url_for("core.home", lt=token), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    """Rapport's public keys: active ones, and retired ones within the grace period."""
+    keys = [public_jwk(k) for k in published_keys(current_app.config["KEY_GRACE_DAYS"])]
+    response = jsonify({"keys": keys})
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,34 @@
+"""Domain errors to HTTP responses, in one place; never a stack trace on a user's page."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .lti.errors import LaunchRefused
+
+log = logging.getLogger("rapport.lti")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Register the handlers for refusals, HTTP errors and the unexpected."""
+
+    @app.errorhandler(LaunchRefused)
+    def launch_refused(error: LaunchRefused):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.warning("launch refused reason=%s path=%s status=%s", error.code, request.path, error.status)
+        return render_template("lti/refused.html", error=error), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith(("/lti/jwks", "/healthz", "/readyz")) or request.accept_mimetypes.best == "application/json":
+            return {"error": error.name, "message": error.description}, error.code or 500
+        return render_template("core/error.html", error=error), error.code or 500
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.exception("unexpected error path=%s", request.path)
+        return render_template("core/error.html", error=None), 500

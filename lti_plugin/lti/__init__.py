@@ -1,0 +1,1 @@
+"""Everything LTI: tool configuration, login and launch validation, keys, platform calls."""

@@ -1,0 +1,27 @@
+"""Refusals: a reason code for the logs and plain words for the person who sees the page."""
+from __future__ import annotations
+
+
+class LaunchRefused(Exception):
+    """A login or launch Rapport will not accept.
+
+    `code` is a short stable reason for logs and counters; `message` says what went wrong in
+    plain words; `hint` says what an administrator can do about it.
+    """
+
+    def __init__(self, code: str, message: str, hint: str = "", status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.status = status
+
+
+class PlatformCallError(Exception):
+    """A call to the platform (key set, token, services) failed; the message says how."""
+
+
+ADMIN_HINT_REGISTRATION = (
+    "An administrator can check the platform's registration with `rapport platform list`."
+)
+ADMIN_HINT_RETRY = "Go back to the course page and open the activity again."

@@ -1,0 +1,83 @@
+"""Platform key sets: fetched with a timeout, cached with a lifetime, refetched once on an unknown kid."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+from flask import current_app
+
+from ..extensions import cache
+from ..models import Registration
+from .errors import ADMIN_HINT_REGISTRATION, LaunchRefused, PlatformCallError
+from .http import get_json
+
+# Refetching a key set because of an unknown kid is allowed at most this often per URL, so a
+# stream of forged tokens cannot make Rapport hammer a platform.
+REFETCH_INTERVAL_SECONDS = 10.0
+# Parsed keys by (kid, JWK): parsing a JWK costs more than verifying a signature.
+_parsed: dict[tuple[str, str], Any] = {}
+MAX_PARSED = 256
+
+
+def _cache_key(url: str) -> str:
+    return "jwks:" + url
+
+
+def _fetch(url: str) -> dict[str, Any]:
+    try:
+        document = get_json(url, "its public key set")
+    except PlatformCallError as error:
+        raise LaunchRefused("platform_keys_unavailable", str(error), ADMIN_HINT_REGISTRATION, 502) from None
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise LaunchRefused(
+            "platform_keys_invalid",
+            f"The platform's key set at {url} is not a JSON Web Key Set.",
+            ADMIN_HINT_REGISTRATION,
+            502,
+        )
+    cache.set(_cache_key(url), document, timeout=current_app.config["PLATFORM_KEYS_CACHE_SECONDS"])
+    return document
+
+
+def _find(document: dict[str, Any], kid: str, alg: str) -> Any | None:
+    for jwk in document["keys"]:
+        if not isinstance(jwk, dict) or jwk.get("kid") != kid:
+            continue
+        if jwk.get("alg", alg) != alg:
+            continue
+        memo_key = (kid, repr(sorted(jwk.items())))
+        if memo_key not in _parsed:
+            if len(_parsed) >= MAX_PARSED:
+                _parsed.clear()
+            try:
+                _parsed[memo_key] = jwt.PyJWK(jwk, algorithm=alg).key
+            except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError):
+                continue
+        return _parsed[memo_key]
+    return None
+
+
+def signing_key(registration: Registration, kid: str, alg: str) -> Any:
+    """The platform's public key for `kid`; refetches the set once when the kid is unknown."""
+    url = registration.key_set_url
+    document = cache.get(_cache_key(url))
+    fetched_now = document is None
+    if document is None:
+        document = _fetch(url)
+    key = _find(document, kid, alg)
+    if key is None and not fetched_now:
+        last_refetch: dict[str, float] = current_app.extensions.setdefault("rapport_keyset_refetch", {})
+        now = time.monotonic()
+        if now - last_refetch.get(url, -REFETCH_INTERVAL_SECONDS) >= REFETCH_INTERVAL_SECONDS:
+            last_refetch[url] = now
+            key = _find(_fetch(url), kid, alg)
+    if key is None:
+        raise LaunchRefused(
+            "unknown_kid",
+            "The launch was signed with a key the platform does not publish.",
+            "If the platform rotated its keys just now, wait a few seconds and open the activity "
+            "again; otherwise check the key set URL of the registration.",
+            401,
+        )
+    return key

@@ -1,0 +1,120 @@
+"""Login state and nonces in shared storage: the database by default, Redis when configured.
+
+Each operation commits on its own, outside the request's transaction: a state is spent and a
+nonce is used even when the launch that spent it is then refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import LoginState, UsedNonce, utcnow
+
+
+def digest(value: str) -> str:
+    """A SHA-256 hex digest: secrets are stored only as digests."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """What Rapport remembers between the login redirect and the launch."""
+
+    registration_id: int
+    nonce_hash: str
+    browser_hash: str
+    target_link_uri: str
+
+
+class StateStore(Protocol):
+    """Where pending logins and used nonces live."""
+
+    def put_login(self, state: str, login: PendingLogin, ttl: int) -> None:
+        """Remember a pending login for `ttl` seconds."""
+
+    def take_login(self, state: str) -> PendingLogin | None:
+        """Return the pending login and forget it, atomically; None if unknown or expired."""
+
+    def use_nonce(self, nonce: str, ttl: int) -> bool:
+        """Mark a nonce used; True only the first time, atomically across processes."""
+
+
+class DatabaseStateStore:
+    """State in the application database, each call in its own short transaction."""
+
+    purge_chance = 0.02
+
+    def put_login(self, state: str, login: PendingLogin, ttl: int) -> None:
+        now = utcnow()
+        with db.engine.begin() as conn:
+            if random.random() < self.purge_chance:
+                conn.execute(delete(LoginState).where(LoginState.expires_at < now))
+                conn.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+            conn.execute(
+                insert(LoginState).values(
+                    state_hash=digest(state), expires_at=now + timedelta(seconds=ttl), **asdict(login)
+                )
+            )
+
+    def take_login(self, state: str) -> PendingLogin | None:
+        table = LoginState.__table__
+        with db.engine.begin() as conn:
+            row = conn.execute(
+                delete(table).where(table.c.state_hash == digest(state)).returning(
+                    table.c.registration_id, table.c.nonce_hash, table.c.browser_hash,
+                    table.c.target_link_uri, table.c.expires_at,
+                )
+            ).first()
+        if row is None:
+            return None
+        expires_at = row.expires_at
+        if expires_at.tzinfo is None:  # RETURNING bypasses the ORM type on some drivers
+            expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
+        if expires_at < utcnow():
+            return None
+        return PendingLogin(row.registration_id, row.nonce_hash, row.browser_hash, row.target_link_uri)
+
+    def use_nonce(self, nonce: str, ttl: int) -> bool:
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(
+                    insert(UsedNonce).values(
+                        nonce_hash=digest(nonce), expires_at=utcnow() + timedelta(seconds=ttl)
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+
+class RedisStateStore:
+    """State in Redis, shared by every worker and host, expired by Redis itself."""
+
+    def __init__(self, client: "RedisClient", prefix: str = "rapport:") -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def put_login(self, state: str, login: PendingLogin, ttl: int) -> None:
+        self.client.set(f"{self.prefix}state:{digest(state)}", json.dumps(asdict(login)), ex=ttl)
+
+    def take_login(self, state: str) -> PendingLogin | None:
+        raw = self.client.getdel(f"{self.prefix}state:{digest(state)}")
+        return None if raw is None else PendingLogin(**json.loads(raw))
+
+    def use_nonce(self, nonce: str, ttl: int) -> bool:
+        return bool(self.client.set(f"{self.prefix}nonce:{digest(nonce)}", b"1", nx=True, ex=ttl))
+
+
+class RedisClient(Protocol):
+    """The few Redis commands the state store uses."""
+
+    def set(self, name: str, value: object, ex: int | None = None, nx: bool = False) -> object: ...
+    def getdel(self, name: str) -> bytes | None: ...

@@ -1,0 +1,96 @@
+"""A pylti1p3 tool configuration read from Rapport's database: many issuers, client ids, deployments."""
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration as LtiRegistration
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Deployment, Registration
+from .keys import current_key, public_jwk
+
+
+class RapportRegistration(LtiRegistration):
+    """pylti1p3's registration, knowing the row it came from and Rapport's own key id."""
+
+    def __init__(self, row: Registration) -> None:
+        super().__init__()
+        self.row = row
+        self.set_issuer(row.issuer).set_client_id(row.client_id)
+        self.set_auth_login_url(row.auth_login_url).set_auth_token_url(row.auth_token_url)
+        self.set_key_set_url(row.key_set_url)
+        if row.auth_audience:
+            self.set_auth_audience(row.auth_audience)
+        self._kid: str | None = None
+
+    def with_tool_key(self) -> "RapportRegistration":
+        """Attach Rapport's current signing key, for messages and service calls it signs."""
+        key = current_key()
+        self.set_tool_private_key(key.private_key_pem)
+        self._kid = key.kid
+        self.set_tool_public_key(None)
+        self._public_jwk = public_jwk(key)
+        return self
+
+    def get_kid(self) -> str | None:
+        return self._kid
+
+    def get_jwks(self) -> list[Any]:
+        return [self._public_jwk] if self._kid else []
+
+
+class DatabaseToolConf(ToolConfAbstract[Any]):
+    """Registrations and deployments from the database, with no bare exceptions on unknowns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        count = db.session.scalar(
+            select(func.count()).select_from(Registration).where(Registration.issuer == iss)
+        )
+        return count == 1
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return not self.check_iss_has_one_client(iss)
+
+    def issuer_known(self, iss: str) -> bool:
+        """True when at least one registration has this issuer."""
+        found = db.session.scalar(select(Registration.id).where(Registration.issuer == iss).limit(1))
+        return found is not None
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> RapportRegistration | None:  # type: ignore[override]
+        rows = db.session.scalars(select(Registration).where(Registration.issuer == iss).limit(2)).all()
+        return RapportRegistration(rows[0]) if len(rows) == 1 else None
+
+    def find_registration_by_params(  # type: ignore[override]
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> RapportRegistration | None:
+        if not client_id:
+            return self.find_registration_by_issuer(iss)
+        row = db.session.scalar(
+            select(Registration).where(Registration.issuer == iss, Registration.client_id == client_id)
+        )
+        return RapportRegistration(row) if row else None
+
+    def _deployment(self, iss: str, deployment_id: str, client_id: str | None) -> LtiDeployment | None:
+        query = (
+            select(Deployment)
+            .join(Registration)
+            .where(Registration.issuer == iss, Deployment.deployment_id == deployment_id, Deployment.active)
+        )
+        if client_id:
+            query = query.where(Registration.client_id == client_id)
+        row = db.session.scalars(query.limit(1)).first()
+        return LtiDeployment().set_deployment_id(row.deployment_id) if row else None
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:  # type: ignore[override]
+        return self._deployment(iss, deployment_id, None)
+
+    def find_deployment_by_params(  # type: ignore[override]
+        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> LtiDeployment | None:
+        return self._deployment(iss, deployment_id, client_id)

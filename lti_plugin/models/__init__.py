@@ -1,0 +1,10 @@
+"""Rapport's data, one module per area."""
+from .base import Base, utcnow
+from .launch import LaunchSession, LoginState, UsedNonce
+from .lti import Deployment, Registration, SigningKey
+from .people import Course, Membership, ResourceLink, User
+
+__all__ = [
+    "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
+    "ResourceLink", "Membership", "LoginState", "UsedNonce", "LaunchSession",
+]

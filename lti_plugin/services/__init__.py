@@ -1,0 +1,1 @@
+"""Rapport's logic: plain functions that flush and never read the request."""

@@ -1,0 +1,85 @@
+"""The practice LMS's pages and LTI endpoints."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, abort, jsonify, redirect, render_template, request
+
+from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
+from .settings import PlatformSettings
+
+STRICT_AUTH_PARAMS = {
+    "scope": "openid",
+    "response_type": "id_token",
+    "response_mode": "form_post",
+    "prompt": "none",
+}
+
+
+def create_platform(settings: PlatformSettings) -> Flask:
+    """Build the practice LMS for one course and one registration of Rapport."""
+    app = Flask(__name__)
+    app.config["PLATFORM"] = settings
+    # Launches the practice LMS has begun, by lti_message_hint: who, and which link.
+    pending: dict[str, dict[str, Any]] = {}
+    conf = PracticePlatform(settings=settings)
+
+    @app.get("/")
+    def course() -> str:
+        return render_template("course.html", settings=settings)
+
+    @app.get("/jwks.json")
+    def jwks() -> Any:
+        conf.get_registration()
+        return jsonify(conf.get_jwks())
+
+    @app.get("/start/<person_id>")
+    def start(person_id: str) -> Any:
+        """Begin a launch as a person: the third-party login request to Rapport."""
+        person = settings.person(person_id)
+        if person is None:
+            abort(404)
+        link_id = request.args.get("link", "activity-1")
+        hint = secrets.token_urlsafe(16)
+        pending[hint] = {"person": person.id, "link": link_id, "title": request.args.get("title", "Rapport activity")}
+        params = {
+            "iss": settings.issuer,
+            "login_hint": person.id,
+            "target_link_uri": settings.tool_launch_url,
+            "lti_message_hint": hint,
+            "client_id": settings.client_id,
+            "lti_deployment_id": settings.deployment_id,
+        }
+        return redirect(settings.tool_login_url + "?" + urlencode(params))
+
+    @app.route("/auth", methods=["GET", "POST"])
+    def auth() -> Any:
+        """The OIDC authorization endpoint: check the tool's request, then post the id_token."""
+        params = request.values
+        for name, expected in STRICT_AUTH_PARAMS.items():
+            if params.get(name) != expected:
+                return f"invalid_request: {name} must be {expected}", 400
+        if params.get("client_id") != settings.client_id:
+            return "unauthorized_client", 400
+        if params.get("redirect_uri") != settings.tool_launch_url:
+            return "invalid_request: redirect_uri is not registered", 400
+        launch = pending.pop(params.get("lti_message_hint", ""), None)
+        if launch is None or launch["person"] != params.get("login_hint"):
+            return "invalid_request: unknown or spent lti_message_hint", 400
+        person = settings.person(launch["person"])
+        assert person is not None
+        message = PracticeMessageLaunch(FlaskPlatformRequest(request), conf)
+        message.set_user_data(person.id, list(person.roles), full_name=person.name, email_address=person.email)
+        message.set_extra_claims({"given_name": person.given_name, "family_name": person.family_name})
+        message.set_resource_link_claim(launch["link"], title=launch["title"])
+        message.set_launch_context_claim(
+            settings.course_id,
+            context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+            context_title=settings.course_title,
+            context_label=settings.course_label,
+        )
+        return message.lti_launch()
+
+    return app
