@@ -214,13 +214,14 @@ def practice_lms(live_rapport: str, tmp_path_factory: pytest.TempPathFactory) ->
         "tool_jwks_url": live_rapport + "/lti/jwks.json",
     }
     (folder / "platform.json").write_text(json.dumps(settings))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "practice_lms", str(folder / "platform.json"), "--host", host, "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(folder / "platform.log", "w"),
-    )
-    try:
-        wait_for(issuer + "/jwks.json")
-        yield {**settings, "url": issuer, "key": key, "log": folder / "platform.log"}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with open(folder / "platform.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "practice_lms", str(folder / "platform.json"), "--host", host, "--port", str(port)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+        )
+        try:
+            wait_for(issuer + "/jwks.json")
+            yield {**settings, "url": issuer, "key": key, "log": folder / "platform.log"}
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
