@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db

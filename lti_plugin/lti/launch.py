@@ -142,7 +142,7 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         iss = body.get("iss")
         if not isinstance(iss, str) or not iss:
             raise _refuse("iss_missing", "The launch does not name its platform (iss).")
-        client_id = self._client_id(body)
+        client_id = self._client_id(dict(body))
         registration = DatabaseToolConf().find_registration_by_params(iss, client_id)
         assert self._pending is not None
         if registration is None or registration.row.id != self._pending.registration_id:
@@ -172,7 +172,7 @@ class RapportMessageLaunch(FlaskMessageLaunch):
                 self._form["id_token"],
                 key,
                 algorithms=[alg],
-                audience=self._client_id(body),
+                audience=self._client_id(dict(body)),
                 issuer=self.registration_row.issuer,
                 leeway=current_app.config["LAUNCH_LEEWAY_SECONDS"],
                 options={"require": ["exp", "iat", "iss", "aud"]},

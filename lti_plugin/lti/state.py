@@ -10,13 +10,16 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LoginState, UsedNonce, utcnow
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 
 def digest(value: str) -> str:
@@ -66,6 +69,7 @@ class DatabaseStateStore:
 
     def take_login(self, state: str) -> PendingLogin | None:
         table = LoginState.__table__
+        assert isinstance(table, Table)
         with db.engine.begin() as conn:
             row = conn.execute(
                 delete(table).where(table.c.state_hash == digest(state)).returning(
@@ -98,7 +102,7 @@ class DatabaseStateStore:
 class RedisStateStore:
     """State in Redis, shared by every worker and host, expired by Redis itself."""
 
-    def __init__(self, client: "RedisClient", prefix: str = "rapport:") -> None:
+    def __init__(self, client: "Redis", prefix: str = "rapport:") -> None:
         self.client = client
         self.prefix = prefix
 
@@ -112,9 +116,3 @@ class RedisStateStore:
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         return bool(self.client.set(f"{self.prefix}nonce:{digest(nonce)}", b"1", nx=True, ex=ttl))
 
-
-class RedisClient(Protocol):
-    """The few Redis commands the state store uses."""
-
-    def set(self, name: str, value: object, ex: int | None = None, nx: bool = False) -> object: ...
-    def getdel(self, name: str) -> bytes | None: ...

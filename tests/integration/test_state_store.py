@@ -1,0 +1,80 @@
+"""Login state and nonces in shared storage: single use, atomic across threads, per browser."""
+from __future__ import annotations
+
+import threading
+
+from lti_plugin.lti.state import PendingLogin
+from lti_plugin.state_store import state_store
+
+
+def _login() -> PendingLogin:
+    from lti_plugin.models import Registration
+    from lti_plugin.extensions import db
+
+    row = Registration(issuer="https://lms.example.edu", client_id="c", auth_login_url="https://lms.example.edu/a",
+                       auth_token_url="https://lms.example.edu/t", key_set_url="https://lms.example.edu/k")
+    db.session.add(row)
+    db.session.commit()
+    return PendingLogin(row.id, "n" * 64, "b" * 64, "http://localhost/lti/launch")
+
+
+def test_a_state_is_taken_once(app) -> None:
+    with app.app_context():
+        store = state_store()
+        login = _login()
+        store.put_login("state-1", login, 60)
+        assert store.take_login("state-1") == login
+        assert store.take_login("state-1") is None
+        assert store.take_login("never-issued") is None
+
+
+def test_an_expired_state_is_not_returned(app) -> None:
+    with app.app_context():
+        store = state_store()
+        store.put_login("state-2", _login(), 1)
+        import time
+
+        time.sleep(2.1)
+        assert store.take_login("state-2") is None
+
+
+def test_a_nonce_is_used_once_even_when_threads_race(app) -> None:
+    results: list[bool] = []
+
+    def use() -> None:
+        with app.app_context():
+            results.append(state_store().use_nonce("shared-nonce", 60))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_a_state_taken_by_racing_threads_goes_to_one(app) -> None:
+    with app.app_context():
+        state_store().put_login("raced", _login(), 60)
+    taken: list[object] = []
+
+    def take() -> None:
+        with app.app_context():
+            taken.append(state_store().take_login("raced"))
+
+    threads = [threading.Thread(target=take) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for t in taken if t is not None) == 1
+
+
+def test_health_and_error_pages(app, client) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and b"Traceback" not in missing.data
+    assert client.get("/").status_code == 200
+    headers = client.get("/").headers
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
