@@ -34,6 +34,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
 
+    _load_content(app)
+
     from .extensions import cache, csrf, db, migrate
     from .state_store import init_state_store
 
@@ -57,6 +59,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _load_content(app: Flask) -> None:
+    """Load and validate content/ once per process; invalid content stops start-up."""
+    from .config import ConfigError
+    from .content import ContentInvalid, get_library
+
+    try:
+        app.extensions["rapport_content"] = get_library(app.config["CONTENT_DIR"])
+    except ContentInvalid as error:
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise ConfigError(
+            f"The content in {app.config['CONTENT_DIR']} has {len(error.problems)} problem(s); "
+            f"fix them (see `rapport content validate`):\n{lines}"
+        ) from None
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -16,6 +16,7 @@ from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from .config import ConfigError, instance_dir, load_settings
+from .content.cli import content_cli
 from .extensions import db
 from .models import Deployment, Registration, SigningKey
 
@@ -261,7 +262,7 @@ def serve_command(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach Rapport's command groups to the app's CLI."""
-    for command in (platform_cli, deployment_cli, keys_cli, serve_command):
+    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli):
         app.cli.add_command(command)
 
 
@@ -291,14 +292,15 @@ def cli() -> None:
     """The `rapport` command group."""
 
 
-for _command in (init_command, serve_command, platform_cli, deployment_cli, keys_cli):
+for _command in (init_command, serve_command, platform_cli, deployment_cli, keys_cli, content_cli):
     cli.add_command(_command)
 
 
 def main() -> None:
     """Entry point of the `rapport` console script."""
     args = sys.argv[1:]
-    if args and args[0] not in ("init", "--help", "-h"):
+    # init writes the settings; content validate DIR reads files only; help needs nothing.
+    if args and args[0] not in ("init", "content", "--help", "-h"):
         try:
             load_settings()
         except ConfigError as error:

@@ -176,3 +176,15 @@ def test_example_config_documents_every_setting() -> None:
         assert setting.name in documented or f"# {setting.name} =" in text, setting.name
         line = next(i for i, l in enumerate(text.splitlines()) if setting.name in l and "=" in l)
         assert text.splitlines()[line - 1].startswith("#"), f"{setting.name} has no comment above it"
+
+
+def test_the_app_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:
+    broken = Path(__file__).resolve().parents[1] / "fixtures" / "content_broken"
+    config = tmp_path / "config.toml"
+    config.write_text(f"SECRET_KEY = 'long-enough-secret-value'\nCONTENT_DIR = '{broken}'\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(RAPPORT_CONFIG=str(config), RAPPORT_INSTANCE=str(tmp_path / "instance"))
+    result = subprocess.run([RAPPORT, "keys", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "problem(s); fix them" in result.stderr
+    assert ".yaml:" in result.stderr and "Traceback" not in result.stderr

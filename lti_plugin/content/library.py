@@ -1,0 +1,132 @@
+"""`ContentLibrary`: every loaded content object, with lookups and the deep-linking catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from lti_plugin.content.model import (
+    CatalogueKind,
+    CatalogueSection,
+    Checklist,
+    ContentNotFound,
+    Module,
+    Quiz,
+    Skill,
+    SkillsFramework,
+    Survey,
+    Video,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One item instructors can pick in deep linking."""
+
+    kind: CatalogueKind
+    id: str
+    title: str
+    summary: str
+    minutes: float
+    audience: tuple[str, ...]
+    section: str
+
+    @property
+    def resource_id(self) -> str:
+        """`kind:id`, as written in catalogue.yaml."""
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class ContentLibrary:
+    """Everything under one content folder, validated and cross-checked."""
+
+    root: Path
+    skills: SkillsFramework
+    videos: Mapping[str, Video]
+    modules: Mapping[str, Module]
+    quizzes: Mapping[str, Quiz]
+    checklists: Mapping[str, Checklist]
+    surveys: Mapping[str, Survey]
+    catalogue: tuple[CatalogueSection, ...] = field(default=())
+
+    def module(self, module_id: str) -> Module:
+        """The module with this id."""
+        return _get(self.modules, module_id)
+
+    def quiz(self, quiz_id: str) -> Quiz:
+        """The quiz with this id."""
+        return _get(self.quizzes, quiz_id)
+
+    def checklist(self, checklist_id: str) -> Checklist:
+        """The checklist with this id."""
+        return _get(self.checklists, checklist_id)
+
+    def survey(self, survey_id: str) -> Survey:
+        """The survey with this id."""
+        return _get(self.surveys, survey_id)
+
+    def video(self, video_id: str) -> Video:
+        """The video with this id."""
+        return _get(self.videos, video_id)
+
+    def skill(self, skill_id: str) -> Skill:
+        """The skill with this id."""
+        return self.skills.skill(skill_id)
+
+    def checklists_for(self, rater: str) -> tuple[Checklist, ...]:
+        """Checklists of one rater direction (coach, sp, self, peer, student, coach-self)."""
+        return tuple(c for c in self.checklists.values() if c.rater == rater)
+
+    def entry(self, kind: CatalogueKind, item_id: str, section: str = "") -> CatalogueEntry:
+        """Catalogue-style summary of any module, quiz, checklist or survey."""
+        item: Module | Quiz | Checklist | Survey
+        audience: tuple[str, ...]
+        if kind == "module":
+            item = self.module(item_id)
+            audience = tuple(item.audience)
+        elif kind == "checklist":
+            item = self.checklist(item_id)
+            audience = (item.rater,)  # a checklist is for whoever fills it in
+        elif kind in ("quiz", "survey"):
+            item = self.quiz(item_id) if kind == "quiz" else self.survey(item_id)
+            audience = ("student",)
+        else:
+            raise ContentNotFound(f"{kind}:{item_id}")
+        return CatalogueEntry(
+            kind, item.id, item.title, item.summary, item.minutes, audience, section
+        )
+
+    def catalogue_entries(self) -> tuple[CatalogueEntry, ...]:
+        """The catalogue in order, each entry labelled with its section title."""
+        return tuple(
+            self.entry(kind, item_id, section.title)
+            for section in self.catalogue
+            for kind, item_id in section.items
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many of each kind were loaded (for the validate summary)."""
+        return {
+            "skills": len(self.skills.skills),
+            "videos": len(self.videos),
+            "modules": len(self.modules),
+            "pages": sum(len(m.pages) for m in self.modules.values()),
+            "quizzes": len(self.quizzes),
+            "questions": sum(len(q.questions) for q in self.quizzes.values()),
+            "checklists": len(self.checklists),
+            "surveys": len(self.surveys),
+            "catalogue entries": sum(len(s.items) for s in self.catalogue),
+        }
+
+
+def _get(items: Mapping[str, T], item_id: str) -> T:
+    """Look up an id, raising ContentNotFound."""
+    try:
+        return items[item_id]
+    except KeyError:
+        raise ContentNotFound(item_id) from None
