@@ -19,6 +19,7 @@ from .config import ConfigError, instance_dir, load_settings
 from .content.cli import content_cli
 from .extensions import db
 from .models import Deployment, Registration, SigningKey
+from .outbox import start_background_worker, worker_command
 
 
 class Failure(click.ClickException):
@@ -256,13 +257,19 @@ def serve_command(host: str, port: int) -> None:
     """Serve Rapport on the embedded default (one process, threads)."""
     from werkzeug.serving import run_simple
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = start_background_worker(app)  # the embedded default delivers grades in-process
     click.echo(f"Rapport is listening on http://{host}:{port}/ (Ctrl-C stops it).")
-    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.stop(timeout=30)
 
 
 def register_commands(app: Flask) -> None:
     """Attach Rapport's command groups to the app's CLI."""
-    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli):
+    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command):
         app.cli.add_command(command)
 
 
@@ -292,7 +299,7 @@ def cli() -> None:
     """The `rapport` command group."""
 
 
-for _command in (init_command, serve_command, platform_cli, deployment_cli, keys_cli, content_cli):
+for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli):
     cli.add_command(_command)
 
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .lti.errors import LaunchRefused
+from .services.errors import PlayerError
 
 log = logging.getLogger("rapport.lti")
 
@@ -20,6 +21,13 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("launch refused reason=%s path=%s status=%s", error.code, request.path, error.status)
         return render_template("lti/refused.html", error=error), error.status
+
+    @app.errorhandler(PlayerError)
+    def player_error(error: PlayerError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return {"error": error.message}, error.status
+        return render_template("core/problem.html", message=error.message), error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

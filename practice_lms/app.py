@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, abort, jsonify, redirect, render_template, request
 
+from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
 from .settings import PlatformSettings
 
@@ -25,6 +26,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
     # Launches the practice LMS has begun, by lti_message_hint: who, and which link.
     pending: dict[str, dict[str, Any]] = {}
     conf = PracticePlatform(settings=settings)
+    gradebook = install_services(app, settings, conf)  # /token, AGS, /gradebook
 
     @app.get("/")
     def course() -> str:
@@ -80,6 +82,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
             context_title=settings.course_title,
             context_label=settings.course_label,
         )
+        message.set_extra_claims(gradebook.ags_claim(launch["link"]))
         return message.lti_launch()
 
     return app

@@ -194,6 +194,10 @@ def live_rapport(migrated: str, redis_url: str) -> Iterator[str]:
     wait_for(base + "/healthz")
     yield base
     server.shutdown()
+    from lti_plugin.extensions import db
+
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -11,7 +12,13 @@ from ..extensions import csrf, db
 from ..lti.keys import public_jwk, published_keys
 from ..lti.launch import RapportMessageLaunch, kept_claims
 from ..lti.login import begin_login
+from ..content.current import current_library
+from ..lti.claims import DEEP_LINKING_REQUEST
+from ..models import LaunchSession
+from ..services import activities
 from ..services.launches import record_launch
+from ..services.progress import has_progress
+from ..services.scores import send_started
 from ..state_store import state_store
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -71,18 +78,30 @@ def launch() -> Response:
     message = RapportMessageLaunch(form, request.cookies.get(BROWSER_COOKIE), state_store(), base_url())
     message.validate()
     body = message.launch_body()
-    assert message.registration_row is not None and message.deployment_row is not None
-    lifetime = current_app.config["LAUNCH_SESSION_SECONDS"]
     try:
-        token, session = record_launch(message.registration_row, message.deployment_row, body, kept_claims(body), lifetime)
-        db.session.commit()
+        token, session = _record(message, body)
     except IntegrityError:  # a simultaneous first launch created the same user or course
         db.session.rollback()
-        token, session = record_launch(message.registration_row, message.deployment_row, body, kept_claims(body), lifetime)
-        db.session.commit()
-    response = redirect(url_for("core.home", lt=token), code=303)
+        token, session = _record(message, body)
+    target = "deep_linking.catalogue" if session.message_type == DEEP_LINKING_REQUEST else "player.home"
+    response = redirect(url_for(target, lt=token), code=303)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _record(message: RapportMessageLaunch, body: dict[str, Any]) -> tuple[str, LaunchSession]:
+    """Store the launch, bind the placement to what deep linking chose, report a first start."""
+    assert message.registration_row is not None and message.deployment_row is not None
+    token, session = record_launch(
+        message.registration_row, message.deployment_row, body, kept_claims(body),
+        current_app.config["LAUNCH_SESSION_SECONDS"],
+    )
+    activities.bind_from_custom(current_library(), session.resource_link)
+    # Started carries no score, so it is sent only before any work exists: it would clear a grade.
+    if activities.activity(current_library(), session.resource_link) is not None and not has_progress(session):
+        send_started(session)
+    db.session.commit()
+    return token, session
 
 
 @bp.get("/jwks.json")

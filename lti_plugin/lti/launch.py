@@ -226,6 +226,14 @@ class RapportMessageLaunch(FlaskMessageLaunch):
             settings = body.get(c.DEEP_LINKING_SETTINGS)
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
                 raise _refuse("deep_linking_settings_missing", "The content selection launch has no return address.")
+            accepted = settings.get("accept_types") or []
+            if "ltiResourceLink" not in accepted:
+                raise _refuse(
+                    "deep_linking_no_links",
+                    "This screen of your platform accepts only " + ", ".join(map(str, accepted))[:80]
+                    + "; Rapport adds activities as links, which it does not accept here.",
+                    "Add Rapport from the platform's “external tool” or “assignment” screen instead.",
+                )
         target = body.get(c.TARGET_LINK_URI)
         assert self._pending is not None
         if not isinstance(target, str) or not same_origin(target, self._base_url):

@@ -2,9 +2,13 @@
 from .base import Base, utcnow
 from .launch import LaunchSession, LoginState, UsedNonce
 from .lti import Deployment, Registration, SigningKey
+from .outbox import ScoreDelivery
 from .people import Course, Membership, ResourceLink, User
+from .progress import Acknowledgement, ModuleProgress, QuizAttempt, VideoProgress
 
 __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
     "ResourceLink", "Membership", "LoginState", "UsedNonce", "LaunchSession",
+    "ModuleProgress", "VideoProgress", "Acknowledgement", "QuizAttempt",
+    "ScoreDelivery",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -69,6 +69,10 @@ class ResourceLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(512), default="")
     custom: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # What this placement shows: set by deep linking (custom parameters) or by an instructor.
+    content_kind: Mapped[str | None] = mapped_column(String(16))
+    content_id: Mapped[str | None] = mapped_column(String(100))
+    points: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[Course | None] = relationship()

@@ -114,3 +114,4 @@ def find_launch_session(token: str) -> LaunchSession | None:
     if session is None or session.expires_at < utcnow():
         return None
     return session
+

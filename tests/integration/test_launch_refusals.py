@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import jwt
@@ -16,40 +15,16 @@ from lti_plugin.extensions import db
 from lti_plugin.models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User
 from tests.helpers.keys import TestKey
 from tests.helpers.lti import INSTRUCTOR, begin_login, claims, page_text, post_launch
+from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, Platform, register
 
-ISSUER = "https://lms.example.edu"
-CLIENT_ID = "rapport-client-1"
-DEPLOYMENT = "deployment-1"
-
-
-@dataclass
-class Platform:
-    """A registered platform whose signing key the test holds."""
-
-    key: TestKey
-    issuer: str = ISSUER
-    client_id: str = CLIENT_ID
-    deployment_id: str = DEPLOYMENT
 
 
 @pytest.fixture
 def platform(app, keyset_server) -> Platform:
-    key = TestKey.generate()
-    keyset_server.keys = [key]
     keyset_server.status = 200
-    with app.app_context():
-        registration = Registration(
-            issuer=ISSUER, client_id=CLIENT_ID, auth_login_url="https://lms.example.edu/auth",
-            auth_token_url="https://lms.example.edu/token", key_set_url=keyset_server.url,
-        )
-        registration.deployments.append(Deployment(deployment_id=DEPLOYMENT, active=True))
-        other = Registration(
-            issuer=ISSUER, client_id="another-tool", auth_login_url="https://lms.example.edu/auth",
-            auth_token_url="https://lms.example.edu/token", key_set_url=keyset_server.url,
-        )
-        db.session.add_all([registration, other])
-        db.session.commit()
-    return Platform(key)
+    p = register(app, keyset_server.url)
+    keyset_server.keys = [p.key]
+    return p
 
 
 def counts(app) -> dict[str, int]:

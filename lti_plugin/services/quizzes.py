@@ -1,0 +1,93 @@
+"""Quizzes: checking answers on the server, attempts, pass mark, which attempt counts."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import func, select
+
+from ..content.model import Quiz
+from ..extensions import db
+from ..models import LaunchSession, QuizAttempt
+from .errors import PlayerError
+
+
+def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:
+    """The learner's attempts at a quiz in this placement, oldest first."""
+    return list(db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == launch.user_id, QuizAttempt.resource_link_id == launch.resource_link_id,
+               QuizAttempt.quiz_id == quiz_id)
+        .order_by(QuizAttempt.number)
+    ))
+
+
+def counted_attempt(launch: LaunchSession, quiz: Quiz) -> QuizAttempt | None:
+    """The attempt that is the score: the best or the last, as the quiz file says."""
+    rows = attempts(launch, quiz.id)
+    if not rows:
+        return None
+    if quiz.counts == "last":
+        return rows[-1]
+    return max(rows, key=lambda a: (a.score, -a.number))
+
+
+def attempts_left(launch: LaunchSession, quiz: Quiz) -> int | None:
+    """How many attempts remain (None: unlimited)."""
+    if quiz.attempts == 0:
+        return None
+    used = db.session.scalar(
+        select(func.count()).select_from(QuizAttempt).where(
+            QuizAttempt.user_id == launch.user_id, QuizAttempt.resource_link_id == launch.resource_link_id,
+            QuizAttempt.quiz_id == quiz.id,
+        )
+    ) or 0
+    return max(0, quiz.attempts - used)
+
+
+def quiz_is_settled(launch: LaunchSession, quiz: Quiz) -> bool:
+    """Passed, or attempted with no attempts left: either way the quiz no longer blocks completion."""
+    rows = attempts(launch, quiz.id)
+    if any(a.passed for a in rows):
+        return True
+    return bool(rows) and attempts_left(launch, quiz) == 0
+
+
+def parse_answers(quiz: Quiz, form: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The chosen option ids per question, from a form; every question must be answered."""
+    answers: dict[str, list[str]] = {}
+    missing = []
+    for question in quiz.questions:
+        chosen = [c for c in form.get(f"q-{question.id}", []) if c]
+        valid = {o.id for o in question.options}
+        if any(c not in valid for c in chosen) or len(set(chosen)) != len(chosen):
+            raise PlayerError("An answer does not belong to its question; reload the page and try again.", 400)
+        if question.kind == "single" and len(chosen) > 1:
+            raise PlayerError("Choose only one answer for a single-choice question.", 400)
+        if not chosen:
+            missing.append(question)
+        answers[question.id] = sorted(chosen)
+    if missing:
+        numbers = ", ".join(str(quiz.questions.index(q) + 1) for q in missing)
+        raise PlayerError(f"Answer every question before submitting (question {numbers} has no answer yet).", 422)
+    return answers
+
+
+def submit(launch: LaunchSession, quiz: Quiz, answers: dict[str, list[str]]) -> QuizAttempt:
+    """Score an attempt on the server and store it (flush only)."""
+    if launch.resource_link_id is None:
+        raise PlayerError("This quiz needs an activity from your course; open it from the course page.", 400)
+    left = attempts_left(launch, quiz)
+    if left == 0:
+        raise PlayerError("You have used every attempt at this quiz.", 409)
+    correct = sum(question.score(frozenset(answers[question.id])) for question in quiz.questions)
+    total = len(quiz.questions)
+    score = correct / total if total else 0.0
+    number = len(attempts(launch, quiz.id)) + 1
+    attempt = QuizAttempt(
+        user_id=launch.user_id, resource_link_id=launch.resource_link_id, quiz_id=quiz.id,
+        quiz_version=quiz.version, number=number, answers=answers, correct=correct, total=total,
+        score=score, passed=score + 1e-9 >= quiz.pass_mark,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
