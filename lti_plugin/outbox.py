@@ -132,10 +132,13 @@ class DeliveryWorker:
                 jobs = self.claim(limit, probe=idle and not finished) if limit else []
                 db.session.commit()
                 return jobs
-            except SQLAlchemyError as error:
+            except Exception as error:  # the loop must survive a database or cache outage
                 db.session.rollback()
                 # Unrecorded rows keep their lease; when it runs out they are sent again, same timestamp.
-                log.warning("grade worker could not record or claim scores: %s", type(error).__name__)
+                if isinstance(error, SQLAlchemyError):
+                    log.warning("grade worker could not record or claim scores: %s", type(error).__name__)
+                else:
+                    log.exception("grade worker could not record or claim scores")
                 return []
 
     def _pending_left(self) -> bool:

@@ -88,7 +88,7 @@ def module_page(page_id: str) -> str:
     db.session.commit()
     index = module.page_index(page.id)
     context: dict[str, Any] = {}
-    if page.kind == "quiz":
+    if page.kind == "quiz" and page.quiz:
         context = _quiz_context(library.quiz(page.quiz), form_action=url_for("player.module_quiz", page_id=page.id))
     video = library.video(page.video) if page.video else None
     return render_template(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 from lti_plugin.lti.state import PendingLogin
 from lti_plugin.state_store import state_store
@@ -40,10 +41,11 @@ def test_an_expired_state_is_not_returned(app) -> None:
 
 def test_a_nonce_is_used_once_even_when_threads_race(app) -> None:
     results: list[bool] = []
+    nonce = f"shared-nonce-{uuid.uuid4()}"
 
     def use() -> None:
         with app.app_context():
-            results.append(state_store().use_nonce("shared-nonce", 60))
+            results.append(state_store().use_nonce(nonce, 60))
 
     threads = [threading.Thread(target=use) for _ in range(8)]
     for thread in threads:
