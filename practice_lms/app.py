@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, abort, jsonify, redirect, render_template, request
 
+from .activities import deep_linking_claim, install_activities
 from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
 from .settings import PlatformSettings
@@ -27,10 +28,12 @@ def create_platform(settings: PlatformSettings) -> Flask:
     pending: dict[str, dict[str, Any]] = {}
     conf = PracticePlatform(settings=settings)
     gradebook = install_services(app, settings, conf)  # /token, AGS, /gradebook
+    activities = install_activities(app, settings, gradebook, app.extensions["practice_tool_keys"])
 
     @app.get("/")
     def course() -> str:
-        return render_template("course.html", settings=settings)
+        return render_template("course.html", settings=settings, activities=activities.items,
+                               added=request.args.get("added"))
 
     @app.get("/jwks.json")
     def jwks() -> Any:
@@ -43,9 +46,15 @@ def create_platform(settings: PlatformSettings) -> Flask:
         person = settings.person(person_id)
         if person is None:
             abort(404)
-        link_id = request.args.get("link", "activity-1")
         hint = secrets.token_urlsafe(16)
-        pending[hint] = {"person": person.id, "link": link_id, "title": request.args.get("title", "Rapport activity")}
+        if request.args.get("add") == "1":  # "add activity": a deep linking request
+            pending[hint] = {"person": person.id, "deep_link": True}
+        else:
+            link_id = request.args.get("link", "activity-1")
+            activity = activities.get(link_id)
+            pending[hint] = {"person": person.id, "link": link_id,
+                             "title": activity.title if activity else request.args.get("title", "Rapport activity"),
+                             "custom": activity.custom if activity else {}}
         params = {
             "iss": settings.issuer,
             "login_hint": person.id,
@@ -75,14 +84,24 @@ def create_platform(settings: PlatformSettings) -> Flask:
         message = PracticeMessageLaunch(FlaskPlatformRequest(request), conf)
         message.set_user_data(person.id, list(person.roles), full_name=person.name, email_address=person.email)
         message.set_extra_claims({"given_name": person.given_name, "family_name": person.family_name})
-        message.set_resource_link_claim(launch["link"], title=launch["title"])
+        if launch.get("deep_link"):
+            new_data = app.extensions["practice_new_dl_data"]
+            message.set_extra_claims({
+                "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest",
+                **deep_linking_claim(settings, settings.issuer + "/deep-link-return", new_data()),
+            })
+        else:
+            message.set_resource_link_claim(launch["link"], title=launch["title"])
+            if launch["custom"]:
+                message.set_extra_claims({"https://purl.imsglobal.org/spec/lti/claim/custom": launch["custom"]})
         message.set_launch_context_claim(
             settings.course_id,
             context_types=["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
             context_title=settings.course_title,
             context_label=settings.course_label,
         )
-        message.set_extra_claims(gradebook.ags_claim(launch["link"]))
+        if not launch.get("deep_link"):
+            message.set_extra_claims(gradebook.ags_claim(launch["link"]))
         return message.lti_launch()
 
     return app
