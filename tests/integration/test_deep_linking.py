@@ -6,19 +6,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.helpers.lti import INSTRUCTOR, LEARNER, page_text
-from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, deep_linking_launch, register
+from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, deep_linking_launch
 
 RETURN = "https://lms.example.edu/deep-link-return?course=7&x=<script>"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-@pytest.fixture
-def platform(app, keyset_server):
-    keyset_server.status = 200
-    p = register(app, keyset_server.url)
-    keyset_server.keys = [p.key]
-    return p
 
 
 def settings(**extra):

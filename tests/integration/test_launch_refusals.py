@@ -15,16 +15,8 @@ from lti_plugin.extensions import db
 from lti_plugin.models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User
 from tests.helpers.keys import TestKey
 from tests.helpers.lti import INSTRUCTOR, begin_login, claims, page_text, post_launch
-from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, Platform, register
+from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, Platform
 
-
-
-@pytest.fixture
-def platform(app, keyset_server) -> Platform:
-    keyset_server.status = 200
-    p = register(app, keyset_server.url)
-    keyset_server.keys = [p.key]
-    return p
 
 
 def counts(app) -> dict[str, int]:

@@ -9,7 +9,7 @@ from lti_plugin.content import get_library
 from lti_plugin.extensions import db
 from lti_plugin.models import ModuleProgress, QuizAttempt, ScoreDelivery, VideoProgress
 from tests.helpers.lti import INSTRUCTOR, page_text
-from tests.helpers.platform import AGS, launch, register
+from tests.helpers.platform import AGS, launch
 
 FOUNDATIONS = {"rapport_kind": "module", "rapport_id": "foundations", "rapport_points": "20"}
 AGS_CLAIM = {
@@ -17,14 +17,6 @@ AGS_CLAIM = {
     "lineitems": "https://lms.example.edu/api/lineitems",
     "lineitem": "https://lms.example.edu/api/lineitems/7",
 }
-
-
-@pytest.fixture
-def platform(app, keyset_server):
-    keyset_server.status = 200
-    p = register(app, keyset_server.url)
-    keyset_server.keys = [p.key]
-    return p
 
 
 @pytest.fixture
