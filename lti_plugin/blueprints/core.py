@@ -8,6 +8,7 @@ from ..extensions import db
 
 bp = Blueprint("core", __name__)
 
+
 @bp.get("/")
 def index() -> str:
     """What Rapport is, for someone who opens its address directly."""

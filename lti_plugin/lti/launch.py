@@ -23,7 +23,7 @@ from .errors import ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, LaunchRefused
 from .login import same_origin
 from .platform_keys import signing_key
 from .state import PendingLogin, StateStore, digest
-from .tool_config import DatabaseToolConf, RapportRegistration
+from .tool_config import DatabaseToolConf
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
 
@@ -293,12 +293,6 @@ class RapportMessageLaunch(FlaskMessageLaunch):
     def save_launch_data(self) -> "RapportMessageLaunch":
         """Launch data is not kept in the session: Rapport stores a launch session instead."""
         return self
-
-    def registration(self) -> RapportRegistration:
-        """The pylti1p3 registration this launch came through."""
-        assert isinstance(self._registration, RapportRegistration)
-        return self._registration
-
 
 def _record_unknown_deployment(registration_id: int, deployment_id: str) -> None:
     """Remember an unknown deployment as inactive, in its own transaction so the refusal keeps it."""

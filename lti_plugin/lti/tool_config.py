@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Deployment, Registration
-from .keys import current_key, public_jwk
 
 
 class RapportRegistration(LtiRegistration):
-    """pylti1p3's registration, knowing the row it came from and Rapport's own key id."""
+    """pylti1p3's registration, knowing the database row it came from."""
 
     def __init__(self, row: Registration) -> None:
         super().__init__()
@@ -24,22 +23,6 @@ class RapportRegistration(LtiRegistration):
         self.set_key_set_url(row.key_set_url)
         if row.auth_audience:
             self.set_auth_audience(row.auth_audience)
-        self._kid: str | None = None
-
-    def with_tool_key(self) -> "RapportRegistration":
-        """Attach Rapport's current signing key, for messages and service calls it signs."""
-        key = current_key()
-        self.set_tool_private_key(key.private_key_pem)
-        self._kid = key.kid
-        self.set_tool_public_key(None)
-        self._public_jwk = public_jwk(key)
-        return self
-
-    def get_kid(self) -> str | None:
-        return self._kid
-
-    def get_jwks(self) -> list[Any]:
-        return [self._public_jwk] if self._kid else []
 
 
 class DatabaseToolConf(ToolConfAbstract[Any]):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import jwt
-import pytest
 from bs4 import BeautifulSoup
 
 from tests.helpers.lti import INSTRUCTOR, LEARNER, page_text
