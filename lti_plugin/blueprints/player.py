@@ -89,7 +89,8 @@ def module_page(page_id: str) -> str:
     index = module.page_index(page.id)
     context: dict[str, Any] = {}
     if page.kind == "quiz" and page.quiz:
-        context = _quiz_context(library.quiz(page.quiz), form_action=url_for("player.module_quiz", page_id=page.id))
+        context = _quiz_context(library.quiz(page.quiz), url_for("player.module_quiz", page_id=page.id),
+                                view.attempts.get(page.quiz, []))
     video = library.video(page.video) if page.video else None
     return render_template(
         "player/page.html", view=view, page=page, video=video, index=index,
@@ -112,12 +113,11 @@ def acknowledge(page_id: str) -> Response:
     return redirect(url_for("player.module_page", page_id=page_id), code=303)
 
 
-def _quiz_context(quiz: Any, form_action: str, result: Any = None) -> dict[str, Any]:
-    launch = _launch()
-    rows = quizzes.attempts(launch, quiz.id)
+def _quiz_context(quiz: Any, form_action: str, rows: list[Any]) -> dict[str, Any]:
+    """What the quiz partial shows: the attempts so far, what counts, what is left."""
     return {
-        "quiz": quiz, "attempts": rows, "attempts_left": quizzes.attempts_left(launch, quiz),
-        "counted": quizzes.counted_attempt(launch, quiz), "result": result or (rows[-1] if rows else None),
+        "quiz": quiz, "attempts": rows, "attempts_left": quizzes.attempts_left(quiz, rows),
+        "counted": quizzes.counted_attempt(quiz, rows), "result": rows[-1] if rows else None,
         "form_action": form_action,
     }
 
@@ -160,7 +160,8 @@ def _standalone_quiz() -> Any:
 def quiz() -> str:
     """A quiz placed on its own."""
     item = _standalone_quiz()
-    return render_template("player/quiz.html", **_quiz_context(item, url_for("player.quiz_submit")), **_context())
+    rows = quizzes.attempts(_launch(), item.id)
+    return render_template("player/quiz.html", **_quiz_context(item, url_for("player.quiz_submit"), rows), **_context())
 
 
 @bp.post("/quiz")
@@ -169,9 +170,10 @@ def quiz_submit() -> Response:
     """Submit a standalone quiz; its counted attempt is the score."""
     launch, item = _launch(), _standalone_quiz()
     _submit(item)
-    counted = quizzes.counted_attempt(launch, item)
+    rows = quizzes.attempts(launch, item.id)
+    counted = quizzes.counted_attempt(item, rows)
     assert counted is not None
-    settled = quizzes.quiz_is_settled(launch, item)
+    settled = quizzes.quiz_is_settled(item, rows)
     send_score(launch, counted.score, completed=settled, title=item.title)
     db.session.commit()
     return redirect(url_for("player.quiz", _anchor="result"), code=303)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from ..content.model import Module, Page
 from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
 from .errors import PlayerError
-from .quizzes import counted_attempt, quiz_is_settled
+from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
 from .scores import send_score
 
 MAX_INTERVALS = 400
@@ -36,6 +37,7 @@ class ModuleView:
     module: Module
     progress: ModuleProgress
     pages: tuple[PageStatus, ...]
+    attempts: Mapping[str, list[QuizAttempt]]
 
     @property
     def percent(self) -> int:
@@ -115,7 +117,8 @@ def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
     ) is not None
 
 
-def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, page: Page, seen: bool) -> PageStatus:
+def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, page: Page, seen: bool,
+                attempts: Mapping[str, list[QuizAttempt]]) -> PageStatus:
     """Whether a page is seen and done, and a word on what remains."""
     if page.kind == "expectation":
         done = _acknowledged(launch, module, page)
@@ -123,9 +126,9 @@ def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, 
     if page.kind == "quiz":
         assert page.quiz is not None
         quiz = library.quiz(page.quiz)
-        attempt = counted_attempt(launch, quiz)
-        done = quiz_is_settled(launch, quiz)
-        detail = "" if done else ("Not passed yet." if attempt else "Not attempted yet.")
+        rows = attempts.get(quiz.id, [])
+        done = quiz_is_settled(quiz, rows)
+        detail = "" if done else ("Not passed yet." if rows else "Not attempted yet.")
         return PageStatus(page, seen, done, detail)
     if page.kind == "video" and module.video_share > 0 and page.video:
         video = library.video(page.video)
@@ -141,15 +144,16 @@ def module_view(library: ContentLibrary, launch: LaunchSession, module: Module) 
     """The module with every page's status for this learner."""
     progress = get_progress(launch, module)
     seen = set(progress.pages_seen or [])
-    pages = tuple(page_status(library, launch, module, page, page.id in seen) for page in module.pages)
-    return ModuleView(module, progress, pages)
+    attempts = attempts_by_quiz(launch)
+    pages = tuple(page_status(library, launch, module, page, page.id in seen, attempts) for page in module.pages)
+    return ModuleView(module, progress, pages, attempts)
 
 
-def module_score(library: ContentLibrary, launch: LaunchSession, module: Module) -> float:
+def module_score(library: ContentLibrary, module: Module, attempts: Mapping[str, list[QuizAttempt]]) -> float:
     """The module's score as a share: the mean of its quizzes' counted scores (1.0 with no quiz)."""
     scores = []
     for quiz_id in module.quiz_ids:
-        attempt = counted_attempt(launch, library.quiz(quiz_id))
+        attempt = counted_attempt(library.quiz(quiz_id), attempts.get(quiz_id, []))
         scores.append(attempt.score if attempt else 0.0)
     return sum(scores) / len(scores) if scores else 1.0
 
@@ -159,7 +163,7 @@ def refresh_completion(library: ContentLibrary, launch: LaunchSession, module: M
     view = module_view(library, launch, module)
     if not all(status.done for status in view.pages):
         return view
-    score = module_score(library, launch, module)
+    score = module_score(library, module, view.attempts)
     progress = view.progress
     if progress.completed_at is None or progress.score is None or abs(progress.score - score) > 1e-9:
         if progress.completed_at is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..content.model import Quiz
 from ..extensions import db
@@ -21,9 +21,20 @@ def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:
     ))
 
 
-def counted_attempt(launch: LaunchSession, quiz: Quiz) -> QuizAttempt | None:
+def attempts_by_quiz(launch: LaunchSession) -> dict[str, list[QuizAttempt]]:
+    """All the learner's attempts in this placement, by quiz id, oldest first (one query)."""
+    grouped: dict[str, list[QuizAttempt]] = {}
+    for row in db.session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == launch.user_id, QuizAttempt.resource_link_id == launch.resource_link_id)
+        .order_by(QuizAttempt.number)
+    ):
+        grouped.setdefault(row.quiz_id, []).append(row)
+    return grouped
+
+
+def counted_attempt(quiz: Quiz, rows: Sequence[QuizAttempt]) -> QuizAttempt | None:
     """The attempt that is the score: the best or the last, as the quiz file says."""
-    rows = attempts(launch, quiz.id)
     if not rows:
         return None
     if quiz.counts == "last":
@@ -31,25 +42,14 @@ def counted_attempt(launch: LaunchSession, quiz: Quiz) -> QuizAttempt | None:
     return max(rows, key=lambda a: (a.score, -a.number))
 
 
-def attempts_left(launch: LaunchSession, quiz: Quiz) -> int | None:
+def attempts_left(quiz: Quiz, rows: Sequence[QuizAttempt]) -> int | None:
     """How many attempts remain (None: unlimited)."""
-    if quiz.attempts == 0:
-        return None
-    used = db.session.scalar(
-        select(func.count()).select_from(QuizAttempt).where(
-            QuizAttempt.user_id == launch.user_id, QuizAttempt.resource_link_id == launch.resource_link_id,
-            QuizAttempt.quiz_id == quiz.id,
-        )
-    ) or 0
-    return max(0, quiz.attempts - used)
+    return None if quiz.attempts == 0 else max(0, quiz.attempts - len(rows))
 
 
-def quiz_is_settled(launch: LaunchSession, quiz: Quiz) -> bool:
+def quiz_is_settled(quiz: Quiz, rows: Sequence[QuizAttempt]) -> bool:
     """Passed, or attempted with no attempts left: either way the quiz no longer blocks completion."""
-    rows = attempts(launch, quiz.id)
-    if any(a.passed for a in rows):
-        return True
-    return bool(rows) and attempts_left(launch, quiz) == 0
+    return any(a.passed for a in rows) or (bool(rows) and attempts_left(quiz, rows) == 0)
 
 
 def parse_answers(quiz: Quiz, form: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -76,13 +76,13 @@ def submit(launch: LaunchSession, quiz: Quiz, answers: dict[str, list[str]]) -> 
     """Score an attempt on the server and store it (flush only)."""
     if launch.resource_link_id is None:
         raise PlayerError("This quiz needs an activity from your course; open it from the course page.", 400)
-    left = attempts_left(launch, quiz)
-    if left == 0:
+    done = attempts(launch, quiz.id)
+    if attempts_left(quiz, done) == 0:
         raise PlayerError("You have used every attempt at this quiz.", 409)
     correct = sum(question.score(frozenset(answers[question.id])) for question in quiz.questions)
     total = len(quiz.questions)
     score = correct / total if total else 0.0
-    number = len(attempts(launch, quiz.id)) + 1
+    number = len(done) + 1
     attempt = QuizAttempt(
         user_id=launch.user_id, resource_link_id=launch.resource_link_id, quiz_id=quiz.id,
         quiz_version=quiz.version, number=number, answers=answers, correct=correct, total=total,
