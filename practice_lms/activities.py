@@ -35,6 +35,19 @@ class Activities:
     def __init__(self) -> None:
         self.items: list[Activity] = []
         self.lock = threading.Lock()
+        self.requests_sent: dict[str, float] = {}  # deep linking `data` value -> when it went out
+
+    def new_request_data(self) -> str:
+        """A fresh `data` value for a deep linking request; the response must echo it."""
+        data = secrets.token_urlsafe(12)
+        with self.lock:
+            self.requests_sent[data] = time.time()
+        return data
+
+    def spend_request_data(self, data: object) -> bool:
+        """True, once, for a `data` value this LMS sent."""
+        with self.lock:
+            return isinstance(data, str) and self.requests_sent.pop(data, None) is not None
 
     def add(self, activity: Activity) -> None:
         """Add an activity at the end of the course page."""
@@ -65,7 +78,6 @@ def install_activities(app: Flask, settings: PlatformSettings, gradebook: Gradeb
     """Add the "add activity" flow: a deep linking launch out, the signed answer back."""
     activities = Activities()
     app.extensions["practice_activities"] = activities
-    requests_sent: dict[str, float] = {}  # data value -> when the request went out
 
     @app.post("/deep-link-return")
     def deep_link_return() -> Any:
@@ -82,10 +94,8 @@ def install_activities(app: Flask, settings: PlatformSettings, gradebook: Gradeb
             return "invalid deep linking response: wrong message type or version", 400
         if body.get(LTI + "deployment_id") != settings.deployment_id:
             return "invalid deep linking response: wrong deployment", 400
-        data = body.get(DL + "data")
-        if data not in requests_sent:
+        if not activities.spend_request_data(body.get(DL + "data")):
             return "invalid deep linking response: data does not echo a request of ours", 400
-        del requests_sent[data]
         for item in body.get(DL + "content_items", []):
             if item.get("type") != "ltiResourceLink":
                 return f"invalid deep linking response: unsupported item type {item.get('type')!r}", 400
@@ -99,10 +109,4 @@ def install_activities(app: Flask, settings: PlatformSettings, gradebook: Gradeb
                                            primary_for=link_id)
         return redirect(url_for("course", added=len(body.get(DL + "content_items", []))), code=303)
 
-    def new_request_data() -> str:
-        data = secrets.token_urlsafe(12)
-        requests_sent[data] = time.time()
-        return data
-
-    app.extensions["practice_new_dl_data"] = new_request_data
     return activities

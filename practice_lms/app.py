@@ -85,10 +85,9 @@ def create_platform(settings: PlatformSettings) -> Flask:
         message.set_user_data(person.id, list(person.roles), full_name=person.name, email_address=person.email)
         message.set_extra_claims({"given_name": person.given_name, "family_name": person.family_name})
         if launch.get("deep_link"):
-            new_data = app.extensions["practice_new_dl_data"]
             message.set_extra_claims({
                 "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingRequest",
-                **deep_linking_claim(settings, settings.issuer + "/deep-link-return", new_data()),
+                **deep_linking_claim(settings, settings.issuer + "/deep-link-return", activities.new_request_data()),
             })
         else:
             message.set_resource_link_claim(launch["link"], title=launch["title"])

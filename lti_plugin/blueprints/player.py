@@ -187,15 +187,15 @@ def video_progress() -> Response:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("video"), str):
         raise PlayerError("Send JSON with video, duration and played.", 400)
+    library, launch = current_library(), _launch()
     try:
-        current_library().video(data["video"])
+        library.video(data["video"])
     except KeyError:
         raise PlayerError("No such video.", 404) from None
-    row = progress.record_video(_launch(), data["video"], data.get("duration"), data.get("played"))
-    library = current_library()
-    found = activities.activity(library, _launch().resource_link)
+    row = progress.record_video(launch, data["video"], data.get("duration"), data.get("played"))
+    found = activities.activity(library, launch.resource_link)
     if found is not None and found.kind == "module":
-        progress.refresh_completion(library, _launch(), found.item)
+        progress.refresh_completion(library, launch, found.item)
     db.session.commit()
     return jsonify({"share": round(row.share, 4), "played_seconds": round(row.played_seconds, 2)})
 
