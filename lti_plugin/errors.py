@@ -7,7 +7,8 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .lti.errors import LaunchRefused
+from .lti.errors import LaunchRefused, RegistrationRefused
+from .refusal_log import note_refusal
 from .services.errors import PlayerError
 
 log = logging.getLogger("rapport.lti")
@@ -20,7 +21,14 @@ def register_error_handlers(app: Flask) -> None:
     def launch_refused(error: LaunchRefused):  # type: ignore[no-untyped-def]
         db.session.rollback()
         log.warning("launch refused reason=%s path=%s status=%s", error.code, request.path, error.status)
+        note_refusal(error)
         return render_template("lti/refused.html", error=error), error.status
+
+    @app.errorhandler(RegistrationRefused)
+    def registration_refused(error: RegistrationRefused):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.warning("dynamic registration refused reason=%s status=%s", error.code, error.status)
+        return render_template("registration/refused.html", error=error), error.status
 
     @app.errorhandler(PlayerError)
     def player_error(error: PlayerError):  # type: ignore[no-untyped-def]

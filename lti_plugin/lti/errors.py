@@ -18,13 +18,38 @@ class LaunchRefused(Exception):
 
 
 class PlatformCallError(Exception):
-    """A call to the platform (key set, token, services) failed; the message says how."""
+    """A call to the platform (key set, token, services) failed; the message says how.
+
+    `status` is the platform's HTTP status when it answered; `detail` is the short reason the
+    platform gave in its answer, if any (for the page, never for the logs).
+    """
+
+    def __init__(self, message: str, status: int | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class RegistrationRefused(Exception):
+    """A dynamic registration Rapport stopped: a reason code for logs, plain words for the page."""
+
+    def __init__(self, code: str, message: str, hint: str = "", status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.status = status
 
 
 ADMIN_HINT_REGISTRATION = (
     "An administrator can check the platform's registration with `rapport platform list`."
 )
 ADMIN_HINT_RETRY = "Go back to the course page and open the activity again."
+REGISTRATION_INACTIVE = "Rapport's registration with this platform is waiting for approval or was turned off."
+ADMIN_HINT_APPROVE = (
+    "A Rapport administrator can approve it on Rapport's admin page (/admin), or with "
+    "`rapport platform activate ISSUER CLIENT_ID`."
+)
 
 
 class ServiceCallError(PlatformCallError):

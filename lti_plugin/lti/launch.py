@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Deployment, Registration
 from . import claims as c
-from .errors import ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, LaunchRefused
+from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, REGISTRATION_INACTIVE, LaunchRefused
 from .login import same_origin
 from .platform_keys import signing_key
 from .state import PendingLogin, StateStore, digest
@@ -152,6 +152,8 @@ class RapportMessageLaunch(FlaskMessageLaunch):
                 ADMIN_HINT_REGISTRATION,
                 401,
             )
+        if not registration.row.active:  # turned off between the login and this launch
+            raise _refuse("registration_inactive", REGISTRATION_INACTIVE, ADMIN_HINT_APPROVE, 403)
         self._registration = registration
         self.registration_row = registration.row
         return self

@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
-from .errors import ADMIN_HINT_REGISTRATION, LaunchRefused
+from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, REGISTRATION_INACTIVE, LaunchRefused
 from .state import PendingLogin, StateStore, digest
 from .tool_config import DatabaseToolConf
 
@@ -60,12 +60,7 @@ def begin_login(
         )
     row = registration.row
     if not row.active:
-        raise LaunchRefused(
-            "registration_inactive",
-            "Rapport's registration with this platform is waiting for approval or was turned off.",
-            "An administrator can approve it on Rapport's admin page.",
-            403,
-        )
+        raise LaunchRefused("registration_inactive", REGISTRATION_INACTIVE, ADMIN_HINT_APPROVE, 403)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     ttl = current_app.config["LOGIN_STATE_SECONDS"]
     store.put_login(

@@ -1,4 +1,5 @@
 """Rapport's data, one module per area."""
+from .admin import AdminUser, LaunchRefusal, RegistrationAttempt
 from .base import Base, utcnow
 from .launch import LaunchSession, LoginState, UsedNonce
 from .lti import Deployment, Registration, SigningKey
@@ -10,5 +11,5 @@ __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
     "ResourceLink", "Membership", "LoginState", "UsedNonce", "LaunchSession",
     "ModuleProgress", "VideoProgress", "Acknowledgement", "QuizAttempt",
-    "ScoreDelivery",
+    "ScoreDelivery", "AdminUser", "LaunchRefusal", "RegistrationAttempt",
 ]

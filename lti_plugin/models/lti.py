@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -13,7 +13,10 @@ class Registration(Base):
     """One client id of Rapport at one platform (an issuer may have several)."""
 
     __tablename__ = "registration"
-    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "client_id"),
+        CheckConstraint("origin IN ('manual', 'dynamic')", name="origin_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer: Mapped[str] = mapped_column(String(255))
@@ -26,6 +29,10 @@ class Registration(Base):
     auth_audience: Mapped[str | None] = mapped_column(String(1024))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the registration was made: by hand (`rapport platform add`) or by dynamic registration,
+    # and the platform's product as it described itself then (e.g. "moodle 4.5").
+    origin: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    product: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Deployment.id"
