@@ -45,11 +45,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     init_state_store(app)
 
+    from .admin_auth import init_admin_sessions
     from .auth import add_launch_to_urls, launch_field
-    from .blueprints import core, deep_linking, lti, player
+    from .blueprints import admin, core, deep_linking, lti, player, registration
     from .errors import register_error_handlers
 
-    for blueprint in (core.bp, lti.bp, player.bp, deep_linking.bp):
+    init_admin_sessions(app)
+    for blueprint in (core.bp, lti.bp, player.bp, deep_linking.bp, registration.bp, admin.bp):
         app.register_blueprint(blueprint)
     # Launch pages are authenticated by a token the page carries in its forms, not by a cookie,
     # so cross-site forgery cannot reach them (see auth.py); Flask-WTF guards cookie sessions.

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
+from .admin_cli import admin_cli
 from .config import ConfigError, instance_dir, load_settings
 from .content.cli import content_cli
 from .extensions import db
@@ -110,6 +111,8 @@ def platform_show(issuer: str, client_id: str) -> None:
     for label, value in (("issuer", row.issuer), ("client id", row.client_id), ("auth login URL", row.auth_login_url),
                          ("token URL", row.auth_token_url), ("JWKS URL", row.key_set_url),
                          ("token audience", row.auth_audience or "(the token URL)"),
+                         ("registered", ("by dynamic registration" if row.origin == "dynamic" else "by hand")
+                          + (f" ({row.product})" if row.product else "")),
                          ("state", "active" if row.active else "inactive")):
         click.echo(f"  {label}: {value}")
     click.echo("  deployments:" if row.deployments else "  deployments: none yet")
@@ -131,6 +134,31 @@ def platform_remove(issuer: str, client_id: str, yes: bool) -> None:
     db.session.delete(row)
     db.session.commit()
     click.echo(f"Removed platform {issuer} (client id {client_id}).")
+
+
+def _set_registration(issuer: str, client_id: str, active: bool) -> None:
+    row = _registration(issuer, client_id)
+    row.active = active
+    db.session.commit()
+    click.echo(f"Platform {issuer} (client id {client_id}) is now {'active' if active else 'inactive'}.")
+
+
+@platform_cli.command("activate")
+@click.argument("issuer")
+@click.argument("client_id")
+@with_appcontext
+def platform_activate(issuer: str, client_id: str) -> None:
+    """Approve a platform registration (for example one made by dynamic registration)."""
+    _set_registration(issuer, client_id, True)
+
+
+@platform_cli.command("deactivate")
+@click.argument("issuer")
+@click.argument("client_id")
+@with_appcontext
+def platform_deactivate(issuer: str, client_id: str) -> None:
+    """Refuse every login and launch through a platform registration."""
+    _set_registration(issuer, client_id, False)
 
 
 # -- deployments ----------------------------------------------------------------------------------
@@ -269,7 +297,7 @@ def serve_command(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach Rapport's command groups to the app's CLI."""
-    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command):
+    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command, admin_cli):
         app.cli.add_command(command)
 
 
@@ -299,7 +327,7 @@ def cli() -> None:
     """The `rapport` command group."""
 
 
-for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli):
+for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli, admin_cli):
     cli.add_command(_command)
 
 

@@ -44,6 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", int, 0, "Proxies in front of Rapport (X-Forwarded-* hops).", 0),
     Setting("SECURE_COOKIES", str, "auto", "auto (when served over TLS), always or never."),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    Setting("AUTO_APPROVE_REGISTRATIONS", bool, False, "Dynamic registrations start active, without approval."),
 )
 
 ENV_OVERRIDES = {

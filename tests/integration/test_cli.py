@@ -64,7 +64,7 @@ def test_commands_before_init_explain_what_to_do(tmp_path: Path) -> None:
 def test_help_works_without_settings(tmp_path: Path) -> None:
     result = run(tmp_path / "instance", "--help")
     assert result.returncode == 0
-    for command in ("init", "serve", "platform", "deployment", "keys"):
+    for command in ("init", "serve", "platform", "deployment", "keys", "admin"):
         assert command in result.stdout
 
 
