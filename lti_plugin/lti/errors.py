@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 
-class LaunchRefused(Exception):
-    """A login or launch Rapport will not accept.
-
-    `code` is a short stable reason for logs and counters; `message` says what went wrong in
-    plain words; `hint` says what an administrator can do about it.
-    """
+class Refusal(Exception):
+    """Something Rapport will not do: `code` is a short stable reason for logs and counters;
+    `message` says what went wrong in plain words; `hint` says what an administrator can do."""
 
     def __init__(self, code: str, message: str, hint: str = "", status: int = 400) -> None:
         super().__init__(message)
@@ -15,6 +12,10 @@ class LaunchRefused(Exception):
         self.message = message
         self.hint = hint
         self.status = status
+
+
+class LaunchRefused(Refusal):
+    """A login or launch Rapport will not accept."""
 
 
 class PlatformCallError(Exception):
@@ -30,15 +31,8 @@ class PlatformCallError(Exception):
         self.detail = detail
 
 
-class RegistrationRefused(Exception):
-    """A dynamic registration Rapport stopped: a reason code for logs, plain words for the page."""
-
-    def __init__(self, code: str, message: str, hint: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.hint = hint
-        self.status = status
+class RegistrationRefused(Refusal):
+    """A dynamic registration Rapport stopped (a sibling of LaunchRefused, with its own page)."""
 
 
 ADMIN_HINT_REGISTRATION = (

@@ -33,43 +33,35 @@ def platform_session() -> TimeoutSession:
     return session
 
 
-def get_json(url: str, what: str, headers: dict[str, str] | None = None, *, allow_redirects: bool = True) -> Any:
-    """GET a JSON document from a platform, turning every failure into a clear message."""
+def _exchange(method: str, url: str, doing: str, expected: range, **kwargs: Any) -> Any:
+    """One call to a platform whose answer must be JSON with a status in `expected`; failures say what was being done."""
     try:
-        response = platform_session().get(url, headers=headers or {}, allow_redirects=allow_redirects)
+        response = platform_session().request(method, url, **kwargs)
     except requests.Timeout:
-        raise PlatformCallError(f"The platform did not answer in time when Rapport asked for {what} ({url}).") from None
+        raise PlatformCallError(f"The platform did not answer in time when Rapport {doing} ({url}).") from None
     except requests.RequestException as error:
-        raise PlatformCallError(f"Rapport could not reach the platform for {what} ({url}): {type(error).__name__}.") from None
-    if response.status_code != 200:
+        raise PlatformCallError(f"Rapport could not reach the platform when it {doing} ({url}): {type(error).__name__}.") from None
+    if response.status_code not in expected:
         raise PlatformCallError(
-            f"The platform answered {response.status_code} when Rapport asked for {what} ({url}).",
+            f"The platform answered {response.status_code} when Rapport {doing} ({url}).",
             response.status_code, _detail(response),
         )
     try:
         return response.json()
     except ValueError:
-        raise PlatformCallError(f"The platform's answer for {what} ({url}) is not JSON.", response.status_code) from None
+        raise PlatformCallError(f"The platform's answer when Rapport {doing} ({url}) is not JSON.", response.status_code) from None
+
+
+def get_json(url: str, what: str, headers: dict[str, str] | None = None, *, allow_redirects: bool = True) -> Any:
+    """GET a JSON document from a platform, turning every failure into a clear message."""
+    return _exchange("GET", url, f"asked for {what}", range(200, 201), headers=headers or {},
+                     allow_redirects=allow_redirects)
 
 
 def post_json(url: str, what: str, document: Any, headers: dict[str, str] | None = None) -> Any:
     """POST a JSON document to a platform (redirects are not followed) and return its JSON answer."""
     sent = {"Accept": "application/json", **(headers or {})}
-    try:
-        response = platform_session().post(url, json=document, headers=sent, allow_redirects=False)
-    except requests.Timeout:
-        raise PlatformCallError(f"The platform did not answer in time when Rapport sent {what} ({url}).") from None
-    except requests.RequestException as error:
-        raise PlatformCallError(f"Rapport could not reach the platform to send {what} ({url}): {type(error).__name__}.") from None
-    if not 200 <= response.status_code < 300:
-        raise PlatformCallError(
-            f"The platform answered {response.status_code} when Rapport sent {what} ({url}).",
-            response.status_code, _detail(response),
-        )
-    try:
-        return response.json()
-    except ValueError:
-        raise PlatformCallError(f"The platform's answer to {what} ({url}) is not JSON.", response.status_code) from None
+    return _exchange("POST", url, f"sent {what}", range(200, 300), json=document, headers=sent, allow_redirects=False)
 
 
 def _detail(response: requests.Response, limit: int = 300) -> str:
