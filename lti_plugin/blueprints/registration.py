@@ -1,6 +1,8 @@
 """Installing Rapport in a platform: LTI Dynamic Registration and the Canvas configuration JSON."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -14,7 +16,7 @@ from ..lti.dynamic_registration import (
     take_attempt,
 )
 from ..lti.errors import RegistrationRefused
-from ..lti.registration_schemas import TOOL_CONFIGURATION
+from ..lti.registration_schemas import TOOL_CONFIGURATION, is_internal
 from ..lti.tool_profile import CANVAS_PRIVACY_LEVEL, ToolAddresses
 from .lti import base_url, launch_url
 
@@ -49,7 +51,9 @@ def start() -> Response:
             "In your platform's tool settings, choose to register a tool by URL and enter "
             f"{base_url() + url_for('registration.start')}.",
         )
-    secret, config = begin_registration(url, request.args.get("registration_token") or None)
+    # Addresses on this machine or a private network are accepted only by a Rapport that runs locally itself.
+    local = is_internal(urlsplit(base_url()).hostname)
+    secret, config = begin_registration(url, request.args.get("registration_token") or None, allow_internal=local)
     db.session.commit()
     document = registration_document(config, tool_addresses())
     page = render_template(

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from marshmallow import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..models import Deployment, Registration, RegistrationAttempt, utcnow
@@ -29,6 +29,7 @@ from .registration_schemas import (
     PlatformConfiguration,
     RegistrationResponseSchema,
     load_platform_configuration,
+    internal_url_problem,
     problems,
     url_problem,
 )
@@ -49,6 +50,8 @@ log = logging.getLogger("rapport.registration")
 
 ATTEMPT_SECONDS = 3600
 MAX_CONFIGURATION_BYTES = 256 * 1024
+# Registrations started but not confirmed yet (each holds a fetched configuration for an hour).
+MAX_WAITING_ATTEMPTS = 200
 HINT_RESTART = "Start the registration again from your platform's page for adding tools."
 HINT_PLATFORM_SIDE = (
     "The platform may already list Rapport as a new tool: remove that entry there, then start "
@@ -69,9 +72,14 @@ def configuration_belongs_to_issuer(url: str, issuer: str) -> bool:
     return a.path == prefix or a.path.startswith(prefix + "/")
 
 
-def fetch_platform_configuration(url: str, token: str | None) -> tuple[dict[str, Any], PlatformConfiguration]:
-    """GET the platform's configuration with the registration token and check it thoroughly."""
-    problem = url_problem(url) if url else "is missing"
+def fetch_platform_configuration(url: str, token: str | None, *, allow_internal: bool) -> tuple[dict[str, Any], PlatformConfiguration]:
+    """GET the platform's configuration with the registration token and check it thoroughly.
+
+    `allow_internal` is for a Rapport that itself runs on this machine (development, tests);
+    a public Rapport refuses addresses of this machine or private networks, so that the public
+    registration page cannot be used to probe them.
+    """
+    problem = (url_problem(url) or (None if allow_internal else internal_url_problem(url))) if url else "is missing"
     if problem:
         raise _refuse("configuration_url_refused", f"The platform's configuration address {problem}.",
                       "Open this page from your platform's “register a tool” screen, not directly.")
@@ -103,6 +111,13 @@ def fetch_platform_configuration(url: str, token: str | None) -> tuple[dict[str,
             "instead (see Rapport's guides).",
             502,
         ) from None
+    if not allow_internal:
+        for name, address in (("token_endpoint", config.token_endpoint), ("jwks_uri", config.jwks_uri),
+                              ("registration_endpoint", config.registration_endpoint)):
+            internal = internal_url_problem(address)
+            if internal:
+                raise _refuse("configuration_invalid", f"The platform's configuration is not one Rapport can "
+                              f"register with: {name} {internal}.", status=502)
     if not configuration_belongs_to_issuer(url, config.issuer):
         raise _refuse(
             "configuration_not_from_issuer",
@@ -114,11 +129,15 @@ def fetch_platform_configuration(url: str, token: str | None) -> tuple[dict[str,
     return document, config
 
 
-def begin_registration(url: str, token: str | None) -> tuple[str, PlatformConfiguration]:
+def begin_registration(url: str, token: str | None, *, allow_internal: bool) -> tuple[str, PlatformConfiguration]:
     """Fetch and check the configuration, keep it with the token on the server; returns the form secret."""
-    document, config = fetch_platform_configuration(url, token)
     now = utcnow()
     db.session.execute(delete(RegistrationAttempt).where(RegistrationAttempt.expires_at < now))
+    waiting = db.session.scalar(select(func.count()).select_from(RegistrationAttempt))
+    if waiting is not None and waiting >= MAX_WAITING_ATTEMPTS:
+        raise _refuse("registrations_busy", "Too many registrations are waiting for confirmation just now.",
+                      "Wait an hour, or confirm or abandon the registrations already started.", 503)
+    document, config = fetch_platform_configuration(url, token, allow_internal=allow_internal)
     secret = secrets.token_urlsafe(32)
     db.session.add(RegistrationAttempt(
         secret_hash=digest(secret), configuration_url=url, registration_token=token or None,

@@ -33,6 +33,26 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def is_internal(host: str | None) -> bool:
+    """True for localhost and for literal loopback, private, link-local or reserved addresses."""
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_reserved or address.is_unspecified
+
+
+def internal_url_problem(url: str) -> str | None:
+    """Why an address must not be called from a Rapport that serves the public (an internal host), or None."""
+    if is_internal(urlsplit(url).hostname):
+        return "points to this machine or a private network, which a platform on the internet cannot be"
+    return None
+
+
 def url_problem(url: str) -> str | None:
     """Why a platform address is not acceptable (https, or http on this machine only), or None."""
     parts = urlsplit(url)

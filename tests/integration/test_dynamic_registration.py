@@ -330,3 +330,23 @@ def test_expired_attempts_are_refused(app, client, moodle) -> None:
         db.session.commit()
     response = client.post("/lti/register", data={"attempt": secret})
     assert response.status_code == 400 and moodle.received == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.4:9/config", "https://localhost/config", "https://10.1.2.3/config",
+                                 "https://169.254.169.254/latest", "https://[::1]/config"])
+def test_a_public_rapport_calls_no_internal_address(app, client, moodle, url) -> None:
+    app.config["PUBLIC_URL"] = "https://rapport.example.edu"
+    response = client.get("/lti/register", query_string={"openid_configuration": url, "registration_token": "t"})
+    assert response.status_code == 400 and "private network" in page_text(response)
+    assert moodle.config_requests == [] and stored(app)["RegistrationAttempt"] == 0
+
+
+def test_too_many_waiting_registrations_are_refused(app, client, moodle, monkeypatch) -> None:
+    from lti_plugin.lti import dynamic_registration
+
+    monkeypatch.setattr(dynamic_registration, "MAX_WAITING_ATTEMPTS", 2)
+    assert open_registration(client, moodle).status_code == 200
+    assert open_registration(client, moodle).status_code == 200
+    busy = open_registration(client, moodle)
+    assert busy.status_code == 503 and "Too many registrations" in page_text(busy)
+    assert stored(app)["RegistrationAttempt"] == 2

@@ -112,3 +112,14 @@ def test_messages_in_an_unknown_shape_are_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         load_platform_configuration(document)
     assert "each entry must be a message type" in problems(caught.value)
+
+
+@pytest.mark.parametrize("url,internal", [
+    ("https://lms.example.edu/x", False), ("https://127.0.0.1/x", True), ("https://192.168.1.4/x", True),
+    ("https://172.16.0.1/x", True), ("https://[fe80::1]/x", True), ("https://foo.localhost/x", True),
+    ("https://8.8.8.8/x", False),
+])
+def test_internal_addresses(url, internal) -> None:
+    from lti_plugin.lti.registration_schemas import internal_url_problem
+
+    assert (internal_url_problem(url) is not None) is internal
