@@ -268,6 +268,10 @@ def init_command() -> None:
         key = ensure_key()
         db.session.commit()
         click.echo(f"Created signing key {key.kid}." if key else "A signing key already exists.")
+        from .models import AdminUser
+
+        if db.session.scalar(select(AdminUser.id).limit(1)) is None:
+            click.echo("No administrator yet: create one for the admin page with `rapport admin create USERNAME`.")
 
 
 def _current_revision() -> str | None:

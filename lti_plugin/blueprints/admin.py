@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -42,6 +43,14 @@ def _admin_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(error: CSRFError) -> tuple[str, int]:
+    """A form without its token: say so in words, and where to go on."""
+    message = ("This form has expired or did not come from Rapport's admin page (CSRF token missing or "
+               "wrong), so nothing was changed. Reload the admin page and try again.")
+    return render_template("admin/form_expired.html", message=message), 400
 
 
 def _safe_next(target: str | None) -> str:
