@@ -15,6 +15,7 @@ class LaunchRefused(Exception):
         self.message = message
         self.hint = hint
         self.status = status
+        self.new_window_url: str | None = None  # set when opening the activity in a new window helps
 
 
 class PlatformCallError(Exception):
