@@ -39,6 +39,7 @@ class RunCommand:
     lines: list[str] = field(default_factory=list)
     url: str | None = None
     _printed: threading.Event = field(default_factory=threading.Event)
+    _reader: threading.Thread | None = None
 
     @property
     def tool_url(self) -> str:
@@ -59,7 +60,8 @@ class RunCommand:
             ["bash", "scripts/run"], cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         if not self._printed.wait(timeout) or self.url is None:
             self.interrupt()
             raise AssertionError("scripts/run printed no address:\n" + self.output)
@@ -94,6 +96,11 @@ class RunCommand:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
             raise AssertionError("scripts/run did not stop on Ctrl-C:\n" + self.output) from None
+        finally:
+            if self._reader is not None:
+                self._reader.join(10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
 
     def servers_stopped(self, timeout: float = 10) -> bool:
         """True once neither address accepts connections."""
