@@ -107,3 +107,18 @@ def cookie_blocking_context(playwright_driver: Any, demo: RunCommand, tmp_path: 
             tab.screenshot(path=str(_artifact_name(request.node.nodeid, f"-window{number}")), full_page=True)
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def course(browser: Any, demo: RunCommand) -> dict[str, Any]:
+    """The practice course with two modules added by the instructor through deep linking:
+    "Giving relational feedback" (20 points) and "Relational skills foundations" (100)."""
+    from tests.browser.flows import add_activities, library
+
+    context = browser.new_context()
+    try:
+        add_activities(context.new_page(), demo.lms_url, {"module:sp-feedback": 20, "module:foundations": 100})
+    finally:
+        context.close()
+    content = library()
+    return {"module": content.module("sp-feedback"), "foundations": content.module("foundations")}

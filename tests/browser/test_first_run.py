@@ -4,7 +4,6 @@ iframe and the score lands in the practice gradebook; with third-party cookies b
 launch goes through LTI Platform Storage, and without either a page offers a new window."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,19 +12,6 @@ from tests.browser.flows import act_as, add_activities, complete_module, library
 from tests.helpers.run_command import RunCommand
 
 pytestmark = pytest.mark.browser
-
-SP_MODULE = "module:sp-feedback"
-
-
-@pytest.fixture(scope="module")
-def course(browser: Any, demo: RunCommand) -> Iterator[dict[str, Any]]:
-    """The practice course with the SP feedback module (20 points), added by deep linking."""
-    context = browser.new_context()
-    page = context.new_page()
-    add_activities(page, demo.lms_url, {SP_MODULE: 20})
-    context.close()
-    yield {"module": library().module("sp-feedback")}
-
 
 class LaunchRequests:
     """The requests a page sent on its way into Rapport (which path the launch took)."""
