@@ -12,6 +12,7 @@ from .activities import deep_linking_claim, install_activities
 from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
 from .pages import STORAGE_FRAME, install_pages
+from .saved import keep_course
 from .settings import PlatformSettings
 
 STRICT_AUTH_PARAMS = {
@@ -36,6 +37,8 @@ def create_platform(settings: PlatformSettings) -> Flask:
     activities = install_activities(app, settings, gradebook, app.extensions["practice_tool_keys"])
 
     install_pages(app, settings, activities)  # the course page, acting as someone, activities in frames
+    if settings.course_file:
+        keep_course(app, settings.course_file, activities, gradebook)
 
     @app.get("/jwks.json")
     def jwks() -> Any:

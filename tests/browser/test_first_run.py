@@ -108,3 +108,24 @@ def test_when_the_platform_storage_never_answers_the_page_offers_a_new_window(
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("href").startswith(demo.tool_url + "/lti/login?")
     assert tool(page).locator("#storage-refusal").is_hidden()
+
+
+FORGING_STORAGE = """<!doctype html><title>Storage that answers with another login's values</title><script>
+window.addEventListener("message", function (event) {
+  var d = event.data;
+  var reply = {subject: d.subject + ".response", message_id: d.message_id, key: d.key, value: "another-login"};
+  event.source.postMessage(reply, event.origin);
+});
+</script>"""
+
+
+def test_values_from_the_platform_that_are_not_this_logins_are_refused_on_the_page(
+        cookie_blocking_context: Any, demo: RunCommand, course: dict[str, Any]) -> None:
+    module = course["module"]
+    page = cookie_blocking_context.new_page()
+    page.route(demo.lms_url + "/platform-storage",
+               lambda route: route.fulfill(body=FORGING_STORAGE, content_type="text/html"))
+    frame = open_activity(page, demo.lms_url, module.title, "stu-dara")
+    refusal = frame.locator("#storage-refusal")
+    refusal.get_by_role("heading", name="Rapport could not open this activity").wait_for()
+    assert "another login" in refusal.inner_text() and "storage_state_mismatch" in refusal.inner_text()

@@ -40,6 +40,8 @@ def test_run_twice_reusing_what_exists_and_stop_with_ctrl_c(browser: Any, tmp_pa
     assert requests.get(first.tool_url + "/healthz", timeout=5).json() == {"status": "ok"}
     assert first.tool_host != first.lms_host  # two sites, so the activity frame is cross-site
     key = (instance / "practice" / "platform.pem").read_bytes()
+    column = {"label": "Kept across runs", "scoreMaximum": 5}
+    assert requests.post(first.lms_url + "/api/links/link-kept/lineitem", json=column, timeout=5).status_code == 201
 
     assert first.interrupt() == 0
     assert first.servers_stopped()
@@ -52,6 +54,8 @@ def test_run_twice_reusing_what_exists_and_stop_with_ctrl_c(browser: Any, tmp_pa
         assert reused in second.output
     assert "Registered platform" not in second.output and "Wrote " not in second.output
     assert (instance / "practice" / "platform.pem").read_bytes() == key
+    kept = requests.get(second.lms_url + "/gradebook.json", timeout=5).json()["line_items"]
+    assert [(i["label"], i["resourceLinkId"]) for i in kept] == [("Kept across runs", "link-kept")]
     assert open_in_chromium(browser, url) == "Relational Skills in Clinical Practice (practice course)"
     assert second.interrupt() == 0
     assert second.servers_stopped()
