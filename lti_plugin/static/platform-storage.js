@@ -60,8 +60,12 @@
     });
   }
 
+  var HEADINGS = {"storage-fallback": "Open the activity in a new window",
+                  "storage-refusal": "Rapport could not open this activity"};
+
   function show(id) {
     document.getElementById("storage-status").hidden = true;
+    document.getElementById("storage-heading").textContent = HEADINGS[id];
     var section = document.getElementById(id);
     section.hidden = false;
     return section;

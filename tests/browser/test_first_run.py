@@ -102,8 +102,8 @@ def test_when_the_platform_storage_never_answers_the_page_offers_a_new_window(
     silent = "<!doctype html><title>Storage that never answers</title>"
     page.route(demo.lms_url + "/platform-storage", lambda route: route.fulfill(body=silent, content_type="text/html"))
     frame = open_activity(page, demo.lms_url, module.title, "stu-dara")
+    frame.get_by_role("heading", name="Open the activity in a new window", level=1).wait_for(timeout=20000)
     fallback = frame.locator("#storage-fallback")
-    fallback.get_by_role("heading", name="Open the activity in a new window").wait_for(timeout=20000)
     link = fallback.get_by_role("button", name="Open the activity in a new window")
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("href").startswith(demo.tool_url + "/lti/login?")
@@ -126,6 +126,6 @@ def test_values_from_the_platform_that_are_not_this_logins_are_refused_on_the_pa
     page.route(demo.lms_url + "/platform-storage",
                lambda route: route.fulfill(body=FORGING_STORAGE, content_type="text/html"))
     frame = open_activity(page, demo.lms_url, module.title, "stu-dara")
+    frame.get_by_role("heading", name="Rapport could not open this activity", level=1).wait_for()
     refusal = frame.locator("#storage-refusal")
-    refusal.get_by_role("heading", name="Rapport could not open this activity").wait_for()
     assert "another login" in refusal.inner_text() and "storage_state_mismatch" in refusal.inner_text()
