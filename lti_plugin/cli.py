@@ -5,6 +5,7 @@ bad value); 2 the command line itself was wrong or a setting is missing or malfo
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import sys
@@ -256,6 +257,7 @@ def init_command() -> None:
     if written:
         click.echo(f"Wrote {written} with a new secret key.")
     app = _make_app()
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # say what changed, not how Alembic works
     from flask_migrate import upgrade
 
     from .lti.keys import ensure_key

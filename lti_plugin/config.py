@@ -42,7 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_ID_TOKEN_BYTES", int, 65536, "Largest id_token accepted.", 1024),
     Setting("KEY_GRACE_DAYS", int, 14, "Days a retired signing key stays published.", 0),
     Setting("TRUSTED_PROXIES", int, 0, "Proxies in front of Rapport (X-Forwarded-* hops).", 0),
-    Setting("SECURE_COOKIES", str, "auto", "auto (when served over TLS), always or never."),
+    Setting("SECURE_COOKIES", str, "auto", "auto (over TLS or on loopback), always or never."),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
     Setting("AUTO_APPROVE_REGISTRATIONS", bool, False, "Dynamic registrations start active, without approval."),
 )

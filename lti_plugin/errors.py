@@ -22,6 +22,9 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         log.warning("launch refused reason=%s path=%s status=%s", error.code, request.path, error.status)
         note_refusal(error)
+        if request.is_json:  # the platform storage step of a launch page
+            return {"code": error.code, "message": error.message, "hint": error.hint,
+                    "new_window_url": error.new_window_url}, error.status
         return render_template("lti/refused.html", error=error), error.status
 
     @app.errorhandler(RegistrationRefused)

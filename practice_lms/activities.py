@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, render_template, request, url_for
 
 from .gradebook import Gradebook
 from .settings import PlatformSettings
@@ -107,6 +107,10 @@ def install_activities(app: Flask, settings: PlatformSettings, gradebook: Gradeb
             if isinstance(line_item, dict) and line_item.get("scoreMaximum"):
                 gradebook.create_line_item({**line_item, "label": line_item.get("label") or item.get("title")},
                                            primary_for=link_id)
-        return redirect(url_for("course", added=len(body.get(DL + "content_items", []))), code=303)
+        added = len(body.get(DL + "content_items", []))
+        course_url = url_for("course", added=added)
+        if request.headers.get("Sec-Fetch-Dest") == "iframe":  # deep linking ran inside the LMS page
+            return render_template("returned.html", added=added, course_url=course_url)
+        return redirect(course_url, code=303)
 
     return activities

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, abort, jsonify, redirect, render_template, request
+from flask import Flask, abort, jsonify, redirect, request
 
 from .activities import deep_linking_claim, install_activities
 from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
+from .pages import STORAGE_FRAME, install_pages
+from .saved import keep_course
 from .settings import PlatformSettings
 
 STRICT_AUTH_PARAMS = {
@@ -18,6 +21,9 @@ STRICT_AUTH_PARAMS = {
     "response_mode": "form_post",
     "prompt": "none",
 }
+# Like Canvas's and Moodle's, a login's lti_message_hint works again for a while, so that a
+# tool can start the same launch over in a new window.
+HINT_SECONDS = 600
 
 
 def create_platform(settings: PlatformSettings) -> Flask:
@@ -30,10 +36,9 @@ def create_platform(settings: PlatformSettings) -> Flask:
     gradebook = install_services(app, settings, conf)  # /token, AGS, /gradebook
     activities = install_activities(app, settings, gradebook, app.extensions["practice_tool_keys"])
 
-    @app.get("/")
-    def course() -> str:
-        return render_template("course.html", settings=settings, activities=activities.items,
-                               added=request.args.get("added"))
+    install_pages(app, settings, activities)  # the course page, acting as someone, activities in frames
+    if settings.course_file:
+        keep_course(app, settings.course_file, activities, gradebook)
 
     @app.get("/jwks.json")
     def jwks() -> Any:
@@ -47,12 +52,15 @@ def create_platform(settings: PlatformSettings) -> Flask:
         if person is None:
             abort(404)
         hint = secrets.token_urlsafe(16)
+        now = time.time()
+        for old in [h for h, launch in pending.items() if launch["expires"] < now]:
+            pending.pop(old, None)
         if request.args.get("add") == "1":  # "add activity": a deep linking request
-            pending[hint] = {"person": person.id, "deep_link": True}
+            pending[hint] = {"person": person.id, "deep_link": True, "expires": now + HINT_SECONDS}
         else:
             link_id = request.args.get("link", "activity-1")
             activity = activities.get(link_id)
-            pending[hint] = {"person": person.id, "link": link_id,
+            pending[hint] = {"person": person.id, "link": link_id, "expires": now + HINT_SECONDS,
                              "title": activity.title if activity else request.args.get("title", "Rapport activity"),
                              "custom": activity.custom if activity else {}}
         params = {
@@ -63,6 +71,8 @@ def create_platform(settings: PlatformSettings) -> Flask:
             "client_id": settings.client_id,
             "lti_deployment_id": settings.deployment_id,
         }
+        if request.args.get("storage") == "1":  # the page hosting the frame offers platform storage
+            params["lti_storage_target"] = STORAGE_FRAME
         return redirect(settings.tool_login_url + "?" + urlencode(params))
 
     @app.route("/auth", methods=["GET", "POST"])
@@ -76,9 +86,9 @@ def create_platform(settings: PlatformSettings) -> Flask:
             return "unauthorized_client", 400
         if params.get("redirect_uri") != settings.tool_launch_url:
             return "invalid_request: redirect_uri is not registered", 400
-        launch = pending.pop(params.get("lti_message_hint", ""), None)
-        if launch is None or launch["person"] != params.get("login_hint"):
-            return "invalid_request: unknown or spent lti_message_hint", 400
+        launch = pending.get(params.get("lti_message_hint", ""))
+        if launch is None or launch["expires"] < time.time() or launch["person"] != params.get("login_hint"):
+            return "invalid_request: unknown or expired lti_message_hint", 400
         person = settings.person(launch["person"])
         assert person is not None
         message = PracticeMessageLaunch(FlaskPlatformRequest(request), conf)

@@ -36,6 +36,7 @@ def main() -> None:
         "tool_login_url": tool + "/lti/login",
         "tool_launch_url": tool + "/lti/launch",
         "tool_jwks_url": tool + "/lti/jwks.json",
+        "course_file": str((folder / "course.json").resolve()),
     }
     (folder / "platform.json").write_text(json.dumps(settings, indent=2))
     print(folder / "platform.json")

@@ -50,6 +50,7 @@ class PlatformSettings:
     course_title: str = "Relational Skills in Clinical Practice (practice course)"
     course_label: str = "RSCP-101"
     people: tuple[Person, ...] = field(default=DEFAULT_PEOPLE)
+    course_file: str = ""  # where the course and gradebook are kept between runs; empty: in memory only
 
     @classmethod
     def from_file(cls, path: str | Path) -> "PlatformSettings":

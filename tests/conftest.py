@@ -186,7 +186,9 @@ def keyset_server() -> Iterator[KeySetServer]:
 def live_rapport(migrated: str, redis_url: str) -> Iterator[str]:
     """Rapport served over real HTTP on 127.0.0.1 (its own app object, same database)."""
     host, port = "127.0.0.1", free_port("127.0.0.1")
-    application = make_app(migrated, redis_url)
+    # The tests here browse with requests, which (unlike browsers) never sends a Secure cookie
+    # over plain HTTP, even on loopback; real browsers are driven by tests/browser.
+    application = make_app(migrated, redis_url, SECURE_COOKIES="never")
     server = make_server(host, port, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

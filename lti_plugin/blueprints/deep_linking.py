@@ -13,6 +13,7 @@ from ..models import LaunchSession
 from ..services import activities
 from ..services.errors import PlayerError
 from .lti import launch_url
+from .player import ROLE_NAMES
 
 bp = Blueprint("deep_linking", __name__, url_prefix="/deep-link")
 
@@ -38,7 +39,7 @@ def catalogue() -> str:
         "deep_linking/catalogue.html", entries=current_library().catalogue_entries(), launch=launch,
         links_ok=links_ok, multiple=multiple, targets=targets, graded=activities.GRADED_KINDS,
         default_points=DEFAULT_POINTS, accept_lineitem=settings.get("accept_lineitem", True),
-        platform_title=settings.get("title") or "",
+        platform_title=settings.get("title") or "", role_name=ROLE_NAMES.get(launch.role, launch.role),
     )
 
 

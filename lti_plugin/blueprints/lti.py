@@ -1,20 +1,25 @@
 """LTI endpoints: OIDC login, launch, and Rapport's public key set."""
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
 from ..lti.keys import public_jwk, published_keys
 from ..lti.launch import RapportMessageLaunch, kept_claims
+from ..lti.errors import LaunchRefused
 from ..lti.login import begin_login
+from ..lti.platform_storage import (
+    nonce_key, platform_origin, relaunch_url, state_key, stored_login, unverified_nonce,
+)
 from ..content.current import current_library
 from ..lti.claims import DEEP_LINKING_REQUEST
-from ..models import LaunchSession
+from ..models import LaunchSession, Registration
 from ..services import activities
 from ..services.launches import record_launch
 from ..services.progress import has_progress
@@ -37,8 +42,20 @@ def launch_url() -> str:
 
 
 def _cookie_is_secure() -> bool:
+    """Secure cookies over TLS, and on loopback addresses, which browsers treat as secure contexts."""
     mode = current_app.config["SECURE_COOKIES"]
-    return mode == "always" or (mode == "auto" and request.is_secure)
+    return mode == "always" or (mode == "auto" and (request.is_secure or _is_loopback(request.host)))
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _set_browser_cookie(response: Response, value: str) -> None:
@@ -63,11 +80,23 @@ def login() -> Response:
     """OIDC third-party initiated login: remember state and nonce, go to the platform."""
     browser_id = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe(32)
     params = {k: v for k, v in request.values.items() if isinstance(v, str)}
-    target = begin_login(params, browser_id, base_url(), launch_url(), state_store())
-    response = redirect(target, code=302)
+    start = begin_login(params, browser_id, base_url(), launch_url(), state_store())
+    response: Response
+    if start.storage_target:
+        # The platform offers its storage: keep state and nonce there too, then go on.
+        response = current_app.make_response(render_template(
+            "lti/storage.html", mode="put", target=start.storage_target, origin=start.platform_origin,
+            next_url=start.auth_url, keys={state_key(start.state): start.state, nonce_key(start.nonce): start.nonce},
+        ))
+    else:
+        response = redirect(start.auth_url, code=302)
     _set_browser_cookie(response, browser_id)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _login_url() -> str:
+    return base_url() + url_for("lti.login")
 
 
 @bp.post("/launch")
@@ -75,7 +104,61 @@ def login() -> Response:
 def launch() -> Response:
     """The platform's form post with the id_token: validate, record, open the first page."""
     form = {k: v for k, v in request.form.items()}
-    message = RapportMessageLaunch(form, request.cookies.get(BROWSER_COOKIE), state_store(), base_url())
+    cookie = request.cookies.get(BROWSER_COOKIE)
+    if not cookie:
+        waiting = _storage_page(form)
+        if waiting is not None:
+            return waiting
+    message = RapportMessageLaunch(form, cookie, state_store(), base_url(), login_url=_login_url())
+    response = redirect(_finish(message), code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/launch/storage")
+@csrf.exempt
+def launch_from_storage() -> Response:
+    """The launch page's second step: the id_token with the state and nonce the platform kept.
+
+    Only Rapport's own launch page can call this: it takes JSON, which no cross-site form can
+    send, and the browser marks the request same-origin.
+    """
+    if request.mimetype != "application/json" or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        raise LaunchRefused("storage_request_invalid", "This address only answers Rapport's own launch page.",
+                            status=403)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in ("id_token", "state")):
+        raise LaunchRefused("storage_request_invalid", "The launch page sent an incomplete request.")
+    form = {"id_token": data["id_token"], "state": data["state"]}
+    message = RapportMessageLaunch(form, None, state_store(), base_url(), stored=stored_login(data),
+                                   login_url=_login_url())
+    response = jsonify({"location": _finish(message)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _storage_page(form: dict[str, str]) -> Response | None:
+    """Without the cookie, a login that used platform storage continues on a page that reads it back."""
+    state, token = form.get("state", ""), form.get("id_token", "")
+    nonce = unverified_nonce(token) if state and not form.get("error") else None
+    pending = state_store().peek_login(state) if nonce else None
+    if pending is None or not pending.storage_target:
+        return None  # the usual checks refuse it with the right reason
+    registration = db.session.get(Registration, pending.registration_id)
+    if registration is None:
+        return None
+    response = current_app.make_response(render_template(
+        "lti/storage.html", mode="get", target=pending.storage_target,
+        origin=platform_origin(registration.auth_login_url), next_url=url_for("lti.launch_from_storage"),
+        keys={state_key(state): "stored_state", nonce_key(str(nonce)): "stored_nonce"},
+        id_token=token, state=state, new_window_url=relaunch_url(_login_url(), pending.relaunch),
+    ))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _finish(message: RapportMessageLaunch) -> str:
+    """Validate the launch, record it, and return the address of its first page."""
     message.validate()
     body = message.launch_body()
     try:
@@ -84,9 +167,7 @@ def launch() -> Response:
         db.session.rollback()
         token, session = _record(message, body)
     target = "deep_linking.catalogue" if session.message_type == DEEP_LINKING_REQUEST else "player.home"
-    response = redirect(url_for(target, lt=token), code=303)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return url_for(target, lt=token)
 
 
 def _record(message: RapportMessageLaunch, body: dict[str, Any]) -> tuple[str, LaunchSession]:

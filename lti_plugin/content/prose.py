@@ -56,7 +56,8 @@ def _check_links(
         ctx.file_problem(rel_path, first + issue.line - 1, issue.message)
 
 
-def markdown_file(ctx: Context, path: Path, module: tuple[str, set[str]] | None = None) -> str:
+def markdown_file(ctx: Context, path: Path, module: tuple[str, set[str]] | None = None,
+                  heading_offset: int = 0) -> str:
     """Render a Markdown file to safe HTML, reporting problems at its own lines."""
     rel_path = path.relative_to(ctx.root.resolve()).as_posix()
     try:
@@ -64,7 +65,7 @@ def markdown_file(ctx: Context, path: Path, module: tuple[str, set[str]] | None 
     except UnicodeDecodeError:
         ctx.file_problem(rel_path, None, "is not UTF-8 text (save it as UTF-8)")
         return ""
-    rendered = render_markdown(source_text)
+    rendered = render_markdown(source_text, heading_offset=heading_offset)
     _check_links(ctx, rendered, module, (rel_path, 1))
     return rendered.html
 
@@ -152,5 +153,6 @@ def render_videos(
         video_id, name = text(video, "id"), text(video, "transcript")
         path = ctx.resolve("", name) if name else None
         if video_id and path is not None and path.is_file() and path.suffix == ".md":
-            html.setdefault(video_id, markdown_file(ctx, path))
+            # A transcript sits under the page's own h1: its "# Title" becomes an h2.
+            html.setdefault(video_id, markdown_file(ctx, path, heading_offset=1))
     return tuple(replace(v, transcript_html=html.get(v.id, "")) for v in videos or ())

@@ -73,9 +73,16 @@ def _new_markdown() -> MarkdownIt:
 _MD = _new_markdown()
 
 
-def render_markdown(text: str, *, inline: bool = False) -> Rendered:
-    """Render Markdown (a block, or one line when `inline`) to sanitized HTML and findings."""
+def render_markdown(text: str, *, inline: bool = False, heading_offset: int = 0) -> Rendered:
+    """Render Markdown (a block, or one line when `inline`) to sanitized HTML and findings.
+
+    `heading_offset` moves headings down (1: `#` becomes h2) for text shown under a page's own h1.
+    """
     tokens = _MD.parseInline(text) if inline else _MD.parse(text)
+    if heading_offset:
+        for token in tokens:
+            if token.type in ("heading_open", "heading_close"):
+                token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
     links, images, issues = _rewrite(tokens)
     raw = _MD.renderer.render(tokens, _MD.options, {})
     safe = clean_content_html(raw)

@@ -12,6 +12,7 @@ class Refusal(Exception):
         self.message = message
         self.hint = hint
         self.status = status
+        self.new_window_url: str | None = None  # set when opening the activity in a new window helps
 
 
 class LaunchRefused(Refusal):

@@ -7,6 +7,7 @@ turns each failure into a `LaunchRefused` with a stable reason code.
 """
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import jwt
@@ -22,6 +23,7 @@ from . import claims as c
 from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, REGISTRATION_INACTIVE, LaunchRefused
 from .login import same_origin
 from .platform_keys import signing_key
+from .platform_storage import StoredLogin, relaunch_url
 from .state import PendingLogin, StateStore, digest
 from .tool_config import DatabaseToolConf
 
@@ -35,10 +37,14 @@ def _refuse(code: str, message: str, hint: str = ADMIN_HINT_RETRY, status: int =
 class RapportMessageLaunch(FlaskMessageLaunch):
     """A message launch validated strictly, with state and nonces in shared storage."""
 
-    def __init__(self, form: dict[str, str], browser_id: str | None, store: StateStore, base_url: str) -> None:
+    def __init__(self, form: dict[str, str], browser_id: str | None, store: StateStore, base_url: str,
+                 *, stored: StoredLogin | None = None, login_url: str = "") -> None:
+        """`stored`: state and nonce read from platform storage, standing in for the browser cookie."""
         super().__init__(FlaskRequest(request_data=form), DatabaseToolConf())
         self._form = form
         self._browser_id = browser_id
+        self._stored = stored
+        self._login_url = login_url
         self._store = store
         self._base_url = base_url
         self._pending: PendingLogin | None = None
@@ -82,7 +88,11 @@ class RapportMessageLaunch(FlaskMessageLaunch):
             raise _refuse("state_missing", "The launch arrived without its state.")
 
     def validate_state(self) -> "RapportMessageLaunch":
-        """The state was issued by Rapport for this browser, and is spent now."""
+        """The state was issued by Rapport for this browser, and is spent now.
+
+        The browser is recognised by Rapport's cookie or, when the login offered platform
+        storage and the cookie was blocked, by the state and nonce the platform kept for it.
+        """
         pending = self._store.take_login(self._form["state"])
         if pending is None:
             raise _refuse(
@@ -90,13 +100,19 @@ class RapportMessageLaunch(FlaskMessageLaunch):
                 "This launch has expired or was already used.",
                 "Go back to the course page and open the activity again; each launch works once.",
             )
+        if self._stored is not None:
+            self._validate_stored(pending, self._stored)
+            self._pending = pending
+            return self
         if not self._browser_id:
-            raise _refuse(
+            refusal = _refuse(
                 "browser_cookie_missing",
-                "Your browser did not keep Rapport's login cookie, so this launch cannot be "
+                "Your browser blocked Rapport's cookie inside this page, so this launch cannot be "
                 "tied to you.",
-                "Open the activity in a new window, or allow cookies for this site.",
+                "Open the activity in a new window, where your browser lets Rapport keep its cookie.",
             )
+            refusal.new_window_url = relaunch_url(self._login_url, pending.relaunch) if self._login_url else None
+            raise refusal
         if digest(self._browser_id) != pending.browser_hash:
             raise _refuse(
                 "state_other_browser",
@@ -106,6 +122,21 @@ class RapportMessageLaunch(FlaskMessageLaunch):
             )
         self._pending = pending
         return self
+
+    def _validate_stored(self, pending: PendingLogin, stored: StoredLogin) -> None:
+        """The platform's storage held this very login's state and nonce for this browser."""
+        if not pending.storage_target:
+            raise _refuse(
+                "storage_not_offered",
+                "This launch did not start with your platform's storage, so it cannot be finished with it.",
+                status=403,
+            )
+        if not hmac.compare_digest(stored.state, self._form["state"]):
+            raise _refuse("storage_state_mismatch", "Your platform's storage holds another login than this launch.",
+                          status=403)
+        if not hmac.compare_digest(digest(stored.nonce), pending.nonce_hash):
+            raise _refuse("storage_nonce_mismatch", "Your platform's storage holds another login than this launch.",
+                          status=403)
 
     def validate_jwt_format(self) -> "RapportMessageLaunch":
         """Three base64url parts whose header and body are JSON objects."""

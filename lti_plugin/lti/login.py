@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
 
 from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, REGISTRATION_INACTIVE, LaunchRefused
+from .platform_storage import platform_origin, relaunch_params, storage_target
 from .state import PendingLogin, StateStore, digest
 from .tool_config import DatabaseToolConf
 
@@ -20,10 +22,21 @@ def same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
+@dataclass(frozen=True)
+class LoginStart:
+    """Where the browser goes next, and what the login page keeps in platform storage, if offered."""
+
+    auth_url: str
+    state: str
+    nonce: str
+    storage_target: str | None
+    platform_origin: str
+
+
 def begin_login(
     params: Mapping[str, str], browser_id: str, base_url: str, launch_url: str, store: StateStore
-) -> str:
-    """Validate a login initiation and return the platform's auth URL to redirect to."""
+) -> LoginStart:
+    """Validate a login initiation, remember state and nonce, and say where the browser goes next."""
     for name in ("iss", "login_hint", "target_link_uri"):
         if not params.get(name):
             raise LaunchRefused(
@@ -63,9 +76,10 @@ def begin_login(
         raise LaunchRefused("registration_inactive", REGISTRATION_INACTIVE, ADMIN_HINT_APPROVE, 403)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     ttl = current_app.config["LOGIN_STATE_SECONDS"]
+    target_frame = storage_target(params)
     store.put_login(
         state,
-        PendingLogin(row.id, digest(nonce), digest(browser_id), target),
+        PendingLogin(row.id, digest(nonce), digest(browser_id), target, target_frame, relaunch_params(params)),
         ttl,
     )
     query = {
@@ -82,5 +96,6 @@ def begin_login(
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if urlsplit(row.auth_login_url).query else "?"
-    return row.auth_login_url + separator + urlencode(query)
+    return LoginStart(row.auth_login_url + separator + urlencode(query), state, nonce, target_frame,
+                      platform_origin(row.auth_login_url))
 

@@ -10,9 +10,9 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -35,6 +35,8 @@ class PendingLogin:
     nonce_hash: str
     browser_hash: str
     target_link_uri: str
+    storage_target: str | None = None  # the platform frame keeping state and nonce (Platform Storage)
+    relaunch: dict[str, str] | None = None  # the login parameters, to start again in a new window
 
 
 class StateStore(Protocol):
@@ -45,6 +47,9 @@ class StateStore(Protocol):
 
     def take_login(self, state: str) -> PendingLogin | None:
         """Return the pending login and forget it, atomically; None if unknown or expired."""
+
+    def peek_login(self, state: str) -> PendingLogin | None:
+        """Return the pending login without spending it; None if unknown or expired."""
 
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         """Mark a nonce used; True only the first time, atomically across processes."""
@@ -68,23 +73,18 @@ class DatabaseStateStore:
             )
 
     def take_login(self, state: str) -> PendingLogin | None:
-        table = LoginState.__table__
-        assert isinstance(table, Table)
+        table = _login_table()
         with db.engine.begin() as conn:
             row = conn.execute(
-                delete(table).where(table.c.state_hash == digest(state)).returning(
-                    table.c.registration_id, table.c.nonce_hash, table.c.browser_hash,
-                    table.c.target_link_uri, table.c.expires_at,
-                )
+                delete(table).where(table.c.state_hash == digest(state)).returning(*_login_columns(table))
             ).first()
-        if row is None:
-            return None
-        expires_at = row.expires_at
-        if expires_at.tzinfo is None:  # RETURNING bypasses the ORM type on some drivers
-            expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
-        if expires_at < utcnow():
-            return None
-        return PendingLogin(row.registration_id, row.nonce_hash, row.browser_hash, row.target_link_uri)
+        return _pending(row)
+
+    def peek_login(self, state: str) -> PendingLogin | None:
+        table = _login_table()
+        with db.engine.connect() as conn:
+            row = conn.execute(select(*_login_columns(table)).where(table.c.state_hash == digest(state))).first()
+        return _pending(row)
 
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         try:
@@ -113,6 +113,35 @@ class RedisStateStore:
         raw = self.client.getdel(f"{self.prefix}state:{digest(state)}")
         return None if raw is None else PendingLogin(**json.loads(raw))
 
+    def peek_login(self, state: str) -> PendingLogin | None:
+        raw = self.client.get(f"{self.prefix}state:{digest(state)}")
+        return None if raw is None else PendingLogin(**json.loads(raw))
+
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         return bool(self.client.set(f"{self.prefix}nonce:{digest(nonce)}", b"1", nx=True, ex=ttl))
 
+
+
+def _login_table() -> Table:
+    table = LoginState.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def _login_columns(table: Table) -> tuple[Any, ...]:
+    c = table.c
+    return (c.registration_id, c.nonce_hash, c.browser_hash, c.target_link_uri, c.storage_target, c.relaunch,
+            c.expires_at)
+
+
+def _pending(row: Any) -> PendingLogin | None:
+    """A login_state row as a PendingLogin; None when there is none or it has expired."""
+    if row is None:
+        return None
+    expires_at = row.expires_at
+    if expires_at.tzinfo is None:  # RETURNING bypasses the ORM type on some drivers
+        expires_at = expires_at.replace(tzinfo=utcnow().tzinfo)
+    if expires_at < utcnow():
+        return None
+    return PendingLogin(row.registration_id, row.nonce_hash, row.browser_hash, row.target_link_uri,
+                        row.storage_target, row.relaunch)

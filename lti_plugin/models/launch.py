@@ -23,6 +23,10 @@ class LoginState(Base):
     browser_hash: Mapped[str] = mapped_column(String(64))
     target_link_uri: Mapped[str] = mapped_column(String(2048))
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # LTI Platform Storage: the platform frame that keeps this login's state and nonce, when
+    # the login named one; and the login parameters, to start again in a new window.
+    storage_target: Mapped[str | None] = mapped_column(String(255))
+    relaunch: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class UsedNonce(Base):

@@ -184,7 +184,7 @@ CASES: list[Case] = [
     ("replay in the same browser", replay_same_browser, 400, "expired or was already used"),
     ("replay from a different browser", replay_other_browser_after, 400, "expired or was already used"),
     ("captured launch posted from another browser", stolen_before_use, 403, "started in another browser"),
-    ("browser cookie missing", no_cookie, 400, "did not keep Rapport's login cookie"),
+    ("browser cookie missing", no_cookie, 400, "blocked Rapport's cookie inside this page"),
     ("state missing", state_missing, 400, "without its state"),
     ("state never issued", state_unknown, 400, "expired or was already used"),
     ("id_token missing", token_missing, 400, "without an id_token"),
