@@ -30,13 +30,15 @@
     var answers = chosen();
     fetch(url, {
       method: "POST",
-      headers: {"Content-Type": "application/json", "X-Rapport-Launch": tokenField ? tokenField.value : ""},
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-Rapport-Launch": tokenField ? tokenField.value : ""},
       body: JSON.stringify({answers: answers}),
       credentials: "omit"
     }).then(function (response) {
-      return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+      return response.json().then(function (body) { return {ok: response.ok, body: body}; },
+                                  function () { return {ok: false, body: {}}; });
     }).then(function (result) {
-      if (!result.ok) { throw new Error(result.body.error || "The answers were not saved."); }
+      if (!result.ok) { throw new Error(result.body.message || result.body.error || "the server did not answer"); }
       var now = new Date();
       show("Saved " + result.body.answered + " of " + result.body.of + " answers at " +
            now.toLocaleTimeString([], {hour: "2-digit", minute: "2-digit"}) + ".", false);
