@@ -75,9 +75,10 @@ def grades() -> str:
     state = request.args.get("state", "problems")
     if state not in GRADE_FILTERS:
         state = "problems"
-    found = deliveries.deliveries_page(scope, state=state, page=whole_number(request.args.get("page")))
+    counts = deliveries.state_counts(scope)
+    found = deliveries.deliveries_page(scope, state=state, page=whole_number(request.args.get("page")), counts=counts)
     return render_template("dashboard/grades.html", scope=scope, page=found, state=state, filters=GRADE_FILTERS,
-                           counts=deliveries.state_counts(scope), resent=request.args.get("resent"), **page_context())
+                           counts=counts, resent=request.args.get("resent"), **page_context())
 
 
 @bp.post("/grades/<int:delivery_id>/resend")

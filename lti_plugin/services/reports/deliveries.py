@@ -64,15 +64,24 @@ class DeliveryPage:
     pages: int
 
 
-def _newest(scope: CourseScope, user_ids: list[int] | None = None) -> Select[Any]:
-    """Ids of the newest outbox row of every gradebook cell in the course's placements (of some users)."""
+def _ranked(scope: CourseScope, user_ids: list[int] | None = None) -> Any:
+    """Outbox rows of the course's placements (of some users) ranked within their gradebook cell, newest first.
+
+    A cell is (registration, line item, user): the user id stands for the platform's `sub`, since
+    one registration has one issuer, and an integer sorts faster than the text.
+    """
     where = [ScoreDelivery.resource_link_id.in_(scope.link_ids)]
     if user_ids is not None:  # a cell belongs to one user, so filtering first keeps the ranks
         where.append(ScoreDelivery.user_id.in_(user_ids))
-    ranked = (select(ScoreDelivery.id, func.row_number().over(
-        partition_by=(ScoreDelivery.registration_id, ScoreDelivery.line_item_key, ScoreDelivery.user_sub),
+    return (select(ScoreDelivery.id, ScoreDelivery.state, func.row_number().over(
+        partition_by=(ScoreDelivery.registration_id, ScoreDelivery.line_item_key, ScoreDelivery.user_id),
         order_by=(ScoreDelivery.timestamp.desc(), ScoreDelivery.id.desc())).label("rank"))
         .where(*where).subquery())
+
+
+def _newest(scope: CourseScope, user_ids: list[int] | None = None) -> Select[Any]:
+    """Ids of the newest outbox row of every gradebook cell in the course's placements (of some users)."""
+    ranked = _ranked(scope, user_ids)
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
@@ -101,24 +110,29 @@ def state_counts(scope: CourseScope) -> dict[str, int]:
     """How many gradebook cells are in each state (their newest row), every state present."""
     counts = dict.fromkeys(STATES, 0)
     if scope.link_ids:
+        ranked = _ranked(scope)
         for state, count in db.session.execute(
-                select(ScoreDelivery.state, func.count()).where(ScoreDelivery.id.in_(_newest(scope)))
-                .group_by(ScoreDelivery.state)):
+                select(ranked.c.state, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.state)):
             counts[state] = int(count)
     return counts
 
 
-def deliveries_page(scope: CourseScope, *, state: str = "problems", page: int = 1, per_page: int = PER_PAGE) -> DeliveryPage:
-    """Gradebook cells by state ('problems' = failed and pending), failed first, newest first."""
+def deliveries_page(scope: CourseScope, *, state: str = "problems", page: int = 1, per_page: int = PER_PAGE,
+                    counts: dict[str, int] | None = None) -> DeliveryPage:
+    """Gradebook cells by state ('problems' = failed and pending), failed first, newest first.
+
+    The total comes from the state counts (given, or read once), so a page costs one ranked query.
+    """
     if not scope.link_ids:
         return DeliveryPage((), 0, 1, 1)
     states = ("failed", "pending") if state == "problems" else STATES if state == "all" else (state,)
-    where = (ScoreDelivery.id.in_(_newest(scope)), ScoreDelivery.state.in_(states))
-    total = int(db.session.scalar(select(func.count()).select_from(ScoreDelivery).where(*where)) or 0)
+    counts = counts if counts is not None else state_counts(scope)
+    total = sum(counts.get(s, 0) for s in states)
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     order = case({s: i for i, s in enumerate(STATES)}, value=ScoreDelivery.state)
-    query = _with_people(*where).order_by(order, ScoreDelivery.created_at.desc(), ScoreDelivery.id.desc())
+    query = (_with_people(ScoreDelivery.id.in_(_newest(scope)), ScoreDelivery.state.in_(states))
+             .order_by(order, ScoreDelivery.created_at.desc(), ScoreDelivery.id.desc()))
     return DeliveryPage(tuple(_rows(scope, query.offset((page - 1) * per_page).limit(per_page))), total, page, pages)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,15 @@ def t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t >= 0 else tail
 
 
+def t_pdf(t: float, df: float) -> float:
+    """The density of Student's t with df degrees of freedom."""
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    return math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+
+
+@lru_cache(maxsize=512)
 def t_quantile(p: float, df: float) -> float:
-    """The t value with P(T <= t) = p (bisection on the CDF; p strictly between 0 and 1)."""
+    """The t value with P(T <= t) = p: Newton's method from the normal quantile, kept inside a bracket."""
     if not 0.0 < p < 1.0 or df <= 0:
         raise ValueError("t_quantile needs 0 < p < 1 and df > 0")
     if p < 0.5:
@@ -76,12 +85,17 @@ def t_quantile(p: float, df: float) -> float:
     low, high = 0.0, 1.0
     while t_cdf(high, df) < p:
         high *= 2.0
-    for _ in range(200):
-        middle = (low + high) / 2.0
-        if t_cdf(middle, df) < p:
-            low = middle
+    t = min(max(NormalDist().inv_cdf(p), low), high)
+    for _ in range(100):
+        error = t_cdf(t, df) - p
+        if abs(error) < 1e-13:
+            break
+        if error < 0:
+            low = t
         else:
-            high = middle
+            high = t
+        step = t - error / t_pdf(t, df)
+        t = step if low < step < high else (low + high) / 2.0  # a step outside the bracket bisects instead
         if high - low < 1e-12:
             break
-    return (low + high) / 2.0
+    return t
