@@ -24,8 +24,8 @@ from ..charts import survey_chart as chart
 bp = Blueprint("surveys", __name__, url_prefix="/survey")
 
 
-@bp.app_template_filter("when")
-def when_filter(moment: Any, zone_name: str) -> str:
+@bp.app_template_filter("zoned_time")
+def zoned_time(moment: Any, zone_name: str) -> str:
     """A moment with its date, time and zone, for pages."""
     return describe(moment, zone_name) if moment is not None else ""
 
