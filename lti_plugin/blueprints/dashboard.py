@@ -17,8 +17,11 @@ from ..services.reports import deliveries, progress, quiz_scores, roster
 from ..services.reports.sections import build_all
 from ..services.surveys.schedule import course_schedules
 from .course_access import page_context, staff_scope, whole_number
+from .report_filters import FILTERS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+for _name, _filter in FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 
 @bp.get("")
