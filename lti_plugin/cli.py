@@ -19,6 +19,7 @@ from sqlalchemy import select
 from .admin_cli import admin_cli
 from .config import ConfigError, instance_dir, load_settings
 from .content.cli import content_cli
+from .export_cli import export_command
 from .extensions import db
 from .models import Deployment, Registration, SigningKey
 from .outbox import start_background_worker, worker_command
@@ -243,10 +244,32 @@ def _ensure_config_file() -> str | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# Written by `rapport init`. Every setting is described in config.example.toml.\n"
-        f'SECRET_KEY = "{secrets.token_urlsafe(48)}"\n',
+        f'SECRET_KEY = "{secrets.token_urlsafe(48)}"\n'
+        f'RESEARCH_KEY = "{secrets.token_urlsafe(48)}"\n',
         encoding="utf-8",
     )
     path.chmod(0o600)
+    return str(path)
+
+
+def _ensure_research_key() -> str | None:
+    """Add a research key to instance/config.toml when no research key is configured anywhere."""
+    import tomllib
+
+    if os.environ.get("RAPPORT_RESEARCH_KEY") or os.environ.get("RAPPORT_CONFIG"):
+        return None
+    path = instance_dir() / "config.toml"
+    if not path.exists():
+        return None
+    text = path.read_text(encoding="utf-8")
+    try:
+        if any(key.upper() == "RESEARCH_KEY" for key in tomllib.loads(text)):
+            return None
+    except tomllib.TOMLDecodeError:
+        return None  # loading the settings reports the broken file
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(("" if text.endswith("\n") or not text else "\n") + "# Added by `rapport init`: keys the pseudonymous ids of research exports.\n"
+                     f'RESEARCH_KEY = "{secrets.token_urlsafe(48)}"\n')
     return str(path)
 
 
@@ -255,7 +278,9 @@ def init_command() -> None:
     """Create or upgrade the database and create a signing key; safe to run again."""
     written = _ensure_config_file()
     if written:
-        click.echo(f"Wrote {written} with a new secret key.")
+        click.echo(f"Wrote {written} with a new secret key and research key.")
+    elif added := _ensure_research_key():
+        click.echo(f"Added a research key for de-identified exports to {added}.")
     app = _make_app()
     logging.getLogger("alembic").setLevel(logging.WARNING)  # say what changed, not how Alembic works
     from flask_migrate import upgrade
@@ -303,7 +328,8 @@ def serve_command(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach Rapport's command groups to the app's CLI."""
-    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command, admin_cli):
+    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command, admin_cli,
+                    export_command):
         app.cli.add_command(command)
 
 
@@ -333,7 +359,8 @@ def cli() -> None:
     """The `rapport` command group."""
 
 
-for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli, admin_cli):
+for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli,
+                 admin_cli, export_command):
     cli.add_command(_command)
 
 

@@ -45,12 +45,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECURE_COOKIES", str, "auto", "auto (over TLS or on loopback), always or never."),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
     Setting("AUTO_APPROVE_REGISTRATIONS", bool, False, "Dynamic registrations start active, without approval."),
+    Setting("TIMEZONE", str, "UTC", "IANA time zone survey schedules start in (each course may pick another)."),
+    Setting("RESEARCH_KEY", str, "", "Keys the pseudonymous ids of de-identified exports; prefer RAPPORT_RESEARCH_KEY."),
 )
 
 ENV_OVERRIDES = {
     "RAPPORT_SECRET_KEY": "SECRET_KEY",
     "RAPPORT_DATABASE_URL": "DATABASE_URL",
     "RAPPORT_REDIS_URL": "REDIS_URL",
+    "RAPPORT_RESEARCH_KEY": "RESEARCH_KEY",
 }
 
 _CHOICES = {
@@ -152,5 +155,17 @@ def load_settings(test_config: Mapping[str, Any] | None = None) -> dict[str, Any
             values["DATABASE_URL"] = "postgresql+psycopg://" + url[len(plain):]
     if "://" not in values["DATABASE_URL"]:
         raise ConfigError(f"DATABASE_URL must be a URL such as postgresql+psycopg://..., not {values['DATABASE_URL']!r}.")
+    if values["RESEARCH_KEY"] and len(values["RESEARCH_KEY"]) < 32:
+        raise ConfigError("RESEARCH_KEY is too short: use at least 32 random characters (or leave it empty).")
+    _check_zone(values["TIMEZONE"])
     values.update(extra)
     return values
+
+
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ConfigError(f"TIMEZONE must be an IANA time zone name such as Europe/Lisbon, not {name!r}.") from None

@@ -6,10 +6,12 @@ from .lti import Deployment, Registration, SigningKey
 from .outbox import ScoreDelivery
 from .people import Course, Membership, ResourceLink, User
 from .progress import Acknowledgement, ModuleProgress, QuizAttempt, VideoProgress
+from .surveys import SurveyResponse, SurveySchedule, SurveyWindow
 
 __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
     "ResourceLink", "Membership", "LoginState", "UsedNonce", "LaunchSession",
     "ModuleProgress", "VideoProgress", "Acknowledgement", "QuizAttempt",
     "ScoreDelivery", "AdminUser", "LaunchRefusal", "RegistrationAttempt",
+    "SurveySchedule", "SurveyWindow", "SurveyResponse",
 ]

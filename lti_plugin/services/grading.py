@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..lti import claims as c
 from ..models import LaunchSession, ScoreDelivery, utcnow
 from ..models.outbox import ACTIVITY_PROGRESS, GRADING_PROGRESS
+from .errors import PlayerError
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,46 @@ def enqueue_score(launch: LaunchSession, *, score_given: float | None, score_max
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def requeue(row: ScoreDelivery) -> ScoreDelivery:
+    """Send a failed score again as a new outbox row with a later timestamp (flush only).
+
+    Platforms keep a score only when its timestamp is newer than the last one they hold for the
+    line item and user, so the copy gets a fresh one; and only the newest score of a column can be
+    sent again, so an older score never overwrites a newer grade. The failed row is marked
+    superseded by a conditional update, so two clicks at once make one copy, never two.
+    """
+    if row.state != "failed":
+        raise PlayerError(f"Only a failed delivery can be sent again; this one is {row.state}.", 409)
+    newer = db.session.scalar(select(ScoreDelivery.state).where(
+        ScoreDelivery.registration_id == row.registration_id, ScoreDelivery.line_item_key == row.line_item_key,
+        ScoreDelivery.user_sub == row.user_sub, ScoreDelivery.timestamp > row.timestamp).limit(1))
+    if newer is not None:
+        raise PlayerError("A newer score for this learner and gradebook column exists, so this older one is not sent "
+                          "again; see the newest delivery instead.", 409)
+    now = utcnow()
+    note = f"Sent again on request on {now:%Y-%m-%d %H:%M} UTC, as a new delivery. The platform had said: {row.last_error or '-'}"
+    taken = db.session.execute(
+        update(ScoreDelivery).where(ScoreDelivery.id == row.id, ScoreDelivery.state == "failed")
+        .values(state="superseded", last_error=note[:1000]).execution_options(synchronize_session=False))
+    if getattr(taken, "rowcount", 1) == 0:
+        raise PlayerError("This delivery has already been sent again.", 409)
+    copy = ScoreDelivery(
+        registration_id=row.registration_id, user_id=row.user_id, resource_link_id=row.resource_link_id,
+        user_sub=row.user_sub, line_item_key=row.line_item_key, line_item_url=row.line_item_url,
+        line_items_url=row.line_items_url, lti_resource_link_id=row.lti_resource_link_id,
+        line_item_label=row.line_item_label, line_item_score_maximum=row.line_item_score_maximum,
+        line_item_resource_id=row.line_item_resource_id, line_item_tag=row.line_item_tag,
+        score_given=row.score_given, score_maximum=row.score_maximum, activity_progress=row.activity_progress,
+        grading_progress=row.grading_progress, comment=row.comment, state="pending", attempts=0,
+        created_at=now, next_attempt_at=now,
+        timestamp=_next_timestamp(row.registration_id, row.line_item_key, row.user_sub, now),
+    )
+    db.session.add(copy)
+    db.session.expire(row)
+    db.session.flush()
+    return copy
 
 
 def _next_timestamp(registration_id: int, key: str, user_sub: str, now: datetime) -> datetime:

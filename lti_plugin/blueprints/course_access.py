@@ -1,0 +1,44 @@
+"""The course a staff page is about: always the launch's course, never an identifier from the URL."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+
+from ..auth import current_launch
+from ..content.current import current_library
+from ..models import Course, LaunchSession
+from ..services.reports.scope import CourseScope, course_scope
+
+ROLE_NAMES = {"student": "Student", "staff": "Teaching staff", "other": "Guest"}
+
+
+def launch() -> LaunchSession:
+    """The launch of this request (views are decorated with launch_required or role_required)."""
+    found = current_launch()
+    assert found is not None
+    return found
+
+
+def launch_course() -> Course:
+    """The launch's course, or 404 when the launch came from outside a course."""
+    course = launch().course
+    if course is None:
+        abort(404, description="Open this page from an activity in your course: this launch is not tied to a course.")
+    return course
+
+
+def staff_scope() -> CourseScope:
+    """The launch's course with its placements, for staff pages."""
+    return course_scope(current_library(), launch_course())
+
+
+def page_context(**extra: Any) -> dict[str, Any]:
+    """What every launch page's template needs: the launch and the role's name."""
+    current = launch()
+    return {"launch": current, "role_name": ROLE_NAMES.get(current.role, current.role), **extra}
+
+
+def whole_number(raw: str | None, default: int = 1, highest: int = 100000) -> int:
+    """A page number or count from the query string; anything else is the default."""
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= highest else default
