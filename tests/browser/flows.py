@@ -38,7 +38,7 @@ def add_activities(page: Any, lms_url: str, points: dict[str, int]) -> None:
     page.get_by_role("link", name="Add activity").click()
     frame = tool(page)
     frame.get_by_role("heading", name="Add Rapport activities").wait_for()
-    assert frame.locator(".who-bar").inner_text().endswith("Teaching staff")
+    assert frame.locator(".who-bar .who-role").inner_text() == "Teaching staff"
     for resource_id, value in points.items():
         kind, _, item = resource_id.partition(":")
         frame.locator(f"#item-{kind}-{item}").check()

@@ -39,6 +39,9 @@ def test_the_catalogue_lists_every_entry_with_time_and_audience(app, client, pla
     html = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert len(html.select("input[name=item][type=checkbox]")) == 15
     assert html.select_one("select#target") is not None
+    # Choosing content is a step of the LMS's own flow: no way out of it to the dashboard.
+    assert html.find("a", string="Course dashboard") is None
+    assert html.select_one(".who-bar .who-role").get_text(strip=True) == "Teaching staff"
 
 
 def test_choosing_items_returns_a_signed_response_with_line_items(app, client, platform) -> None:

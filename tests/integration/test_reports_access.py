@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from lti_plugin.content import get_library
@@ -50,6 +51,10 @@ def test_students_and_anonymous_visitors_are_kept_out(app, platform, two_courses
     with app.app_context():
         assert db.session.get(ScoreDelivery, failed["id"]).state == "failed"
     assert "Course dashboard" not in page_text(student.get(f"/home?lt={token}"))
+    teacher, teacher_token = staff(app, platform, sub="teacher-home")
+    tools = BeautifulSoup(teacher.get(f"/home?lt={teacher_token}").get_data(as_text=True), "html.parser")
+    link = tools.select_one("nav[aria-label='Course tools'] a")
+    assert link is not None and link.get_text(strip=True) == "Course dashboard" and "/dashboard" in link["href"]
 
 
 def test_staff_of_another_course_see_only_their_own(app, platform, two_courses) -> None:
