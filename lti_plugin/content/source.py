@@ -12,6 +12,10 @@ from lti_plugin.content.errors import Problem
 
 Path_ = tuple[str, ...]
 
+# libyaml's parser when PyYAML was built with it (about twenty times faster), else PyYAML's own;
+# both give nodes with line marks and the same errors.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # marshmallow's default messages, in the words an author understands.
 _PLAIN_MESSAGES: Mapping[str, str] = {
     "Missing data for required field.": "is required",
@@ -59,7 +63,7 @@ class Source:
 
 def parse_yaml(text: str, rel_path: str) -> tuple[Source | None, list[Problem]]:
     """Parse YAML keeping node lines; report syntax errors and duplicated keys."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -76,6 +76,11 @@ def test_every_page_of_every_module_renders_with_labelled_navigation(app, client
             assert html.find("progress") is not None and html.find("label", attrs={"for": "module-progress-bar"})
             for field in html.select("input:not([type=hidden]), select, textarea"):
                 assert html.find("label", attrs={"for": field["id"]}), (page.id, field)
+            for group in html.select("form fieldset"):  # each question's prompt is read with its options
+                prompt = html.find(id=group.get("aria-describedby", ""))
+                assert group.find("legend") and prompt is not None and prompt.get_text(strip=True), (page.id, group)
+            titles = [h.get_text(strip=True) for h in html.select("h1, h2")]
+            assert len(titles) == len(set(titles)), (page.id, titles)
             if page.kind in ("video", "expectation"):
                 video = library.video(page.video)
                 if video.file:
