@@ -44,17 +44,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", int, 0, "Proxies in front of Rapport (X-Forwarded-* hops).", 0),
     Setting("SECURE_COOKIES", str, "auto", "auto (when served over TLS), always or never."),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR."),
+    Setting("LOG_FORMAT", str, "json", "json (one object a line) or text."),
+    Setting("METRICS_TOKEN", str, "", "Bearer token that opens /metrics; empty: /metrics is off."),
 )
 
 ENV_OVERRIDES = {
     "RAPPORT_SECRET_KEY": "SECRET_KEY",
     "RAPPORT_DATABASE_URL": "DATABASE_URL",
     "RAPPORT_REDIS_URL": "REDIS_URL",
+    "RAPPORT_METRICS_TOKEN": "METRICS_TOKEN",
 }
 
 _CHOICES = {
     "SECURE_COOKIES": ("auto", "always", "never"),
     "LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "LOG_FORMAT": ("json", "text"),
 }
 
 
@@ -151,5 +155,7 @@ def load_settings(test_config: Mapping[str, Any] | None = None) -> dict[str, Any
             values["DATABASE_URL"] = "postgresql+psycopg://" + url[len(plain):]
     if "://" not in values["DATABASE_URL"]:
         raise ConfigError(f"DATABASE_URL must be a URL such as postgresql+psycopg://..., not {values['DATABASE_URL']!r}.")
+    if values["METRICS_TOKEN"] and len(values["METRICS_TOKEN"]) < 16:
+        raise ConfigError("METRICS_TOKEN is too short: use at least 16 random characters, or leave it empty.")
     values.update(extra)
     return values

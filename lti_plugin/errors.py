@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .lti.errors import LaunchRefused
+from .observability import note_refusal
 from .services.errors import PlayerError
 
 log = logging.getLogger("rapport.lti")
@@ -19,6 +20,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LaunchRefused)
     def launch_refused(error: LaunchRefused):  # type: ignore[no-untyped-def]
         db.session.rollback()
+        note_refusal(error.code)
         log.warning("launch refused reason=%s path=%s status=%s", error.code, request.path, error.status)
         return render_template("lti/refused.html", error=error), error.status
 
@@ -31,7 +33,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith(("/lti/jwks", "/healthz", "/readyz")) or request.accept_mimetypes.best == "application/json":
+        if request.path.startswith(("/lti/jwks", "/healthz", "/readyz", "/metrics")) or request.accept_mimetypes.best == "application/json":
             return {"error": error.name, "message": error.description}, error.code or 500
         return render_template("core/error.html", error=error), error.code or 500
 
