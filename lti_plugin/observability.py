@@ -66,6 +66,8 @@ def configure_logging(level: str, fmt: str) -> None:
     # The development server's access log would print every URL with its query string, and so
     # the launch tokens in it: Rapport's own request line replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # /readyz asks alembic for the schema revision; its "Context impl" notes are noise there.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def init_request_log(app: Flask) -> None:
