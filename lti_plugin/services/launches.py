@@ -6,12 +6,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..lti import claims as c
 from ..lti.roles import rapport_role
 from ..models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User, utcnow
 from ..lti.state import digest
+
+
+LAST_LAUNCH_PRECISION = timedelta(seconds=60)
 
 
 def _text(value: Any, limit: int) -> str:
@@ -85,7 +89,13 @@ def record_launch(
         membership.lti_roles = lti_roles
         membership.role = role
     now = utcnow()
-    deployment.last_launch_at = now
+    # Every launch of a course goes through the same deployment row: writing it each time would
+    # make simultaneous launches queue on its lock. A minute's precision is enough to show admins.
+    last = deployment.last_launch_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last >= LAST_LAUNCH_PRECISION:
+        deployment.last_launch_at = now
     token = secrets.token_urlsafe(32)
     session = LaunchSession(
         token_hash=digest(token),
@@ -110,7 +120,9 @@ def find_launch_session(token: str) -> LaunchSession | None:
     """The unexpired launch session for a token, or None."""
     if not token or len(token) > 128:
         return None
-    session = db.session.get(LaunchSession, digest(token))
+    # Every page shows the user and the course and most need the link: one query for all four.
+    session = db.session.get(LaunchSession, digest(token), options=(
+        joinedload(LaunchSession.user), joinedload(LaunchSession.course), joinedload(LaunchSession.resource_link)))
     if session is None or session.expires_at < utcnow():
         return None
     return session
