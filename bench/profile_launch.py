@@ -68,12 +68,22 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
         profiler = Profiler(interval=0.0005)
     except ImportError:
         pass
+    cprofile = None
+    if os.environ.get("BENCH_CPROFILE"):
+        import cProfile
+
+        cprofile = cProfile.Profile()
+        profiler = None
+        cprofile.enable()
     if profiler and out:
         profiler.start()
     started = time.process_time()
     for i in range(n):
         launch(i, "measured")
     cpu = time.process_time() - started - signing
+    if cprofile is not None:
+        cprofile.disable()
+        cprofile.dump_stats(os.environ["BENCH_CPROFILE"])
     if profiler and out:
         profiler.stop()
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))

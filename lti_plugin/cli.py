@@ -255,15 +255,15 @@ def _current_revision() -> str | None:
               help="Port to listen on (default 5000; with --production, RAPPORT_BIND or 8000).")
 @click.option("--production", is_flag=True,
               help="Run gunicorn with deploy/gunicorn.conf.py; grades are then delivered by `rapport worker`.")
-@with_appcontext
-def serve_command(host: str | None, port: int | None, production: bool) -> None:
+@click.pass_context
+def serve_command(ctx: click.Context, host: str | None, port: int | None, production: bool) -> None:
     """Serve Rapport: the embedded default (one process, threads), or gunicorn with --production."""
-    if production:
+    if production:  # the settings were checked by main(); gunicorn's workers build the app
         _exec_gunicorn(host, port)
     from werkzeug.serving import run_simple
 
     host, port = host or "127.0.0.1", port or 5000
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = ctx.ensure_object(ScriptInfo).load_app()
     worker = start_background_worker(app)  # the embedded default delivers grades in-process
     click.echo(f"Rapport is listening on http://{host}:{port}/ (Ctrl-C stops it).")
     try:

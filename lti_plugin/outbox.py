@@ -68,6 +68,7 @@ class DeliveryWorker:
         self.capacity = threads + max(1, threads // 2)
         self._claim_min = max(1, threads // 4)
         self._known: dict[int, tuple[float, TokenSource]] = {}
+        self.delivered = 0  # scores this worker delivered and recorded
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -133,6 +134,7 @@ class DeliveryWorker:
                 jobs = self.claim(limit, probe=idle and not finished) if limit else []
                 db.session.commit()
                 metrics.count_many(("score_deliveries", state) for state in states)
+                self.delivered += states.count("delivered")
                 return jobs
             except Exception as error:  # the loop must survive a database or cache outage
                 db.session.rollback()
@@ -303,4 +305,4 @@ def worker_command(threads: int, lease: float | None, once: bool) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         worker.close()
-    click.echo("Grade worker stopped.")
+    click.echo(f"Grade worker stopped. It delivered {worker.delivered} score(s).")
