@@ -10,9 +10,9 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, bindparam, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -50,6 +50,16 @@ class StateStore(Protocol):
         """Mark a nonce used; True only the first time, atomically across processes."""
 
 
+_LOGINS = cast(Table, LoginState.__table__)
+_NONCES = cast(Table, UsedNonce.__table__)
+# Built once: each login and launch runs them, and building a statement costs more than running it.
+_PUT_LOGIN = insert(_LOGINS)
+_TAKE_LOGIN = delete(_LOGINS).where(_LOGINS.c.state_hash == bindparam("state_hash")).returning(
+    _LOGINS.c.registration_id, _LOGINS.c.nonce_hash, _LOGINS.c.browser_hash, _LOGINS.c.target_link_uri,
+    _LOGINS.c.expires_at)
+_USE_NONCE = insert(_NONCES)
+
+
 class DatabaseStateStore:
     """State in the application database, each call in its own short transaction."""
 
@@ -61,22 +71,12 @@ class DatabaseStateStore:
             if random.random() < self.purge_chance:
                 conn.execute(delete(LoginState).where(LoginState.expires_at < now))
                 conn.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-            conn.execute(
-                insert(LoginState).values(
-                    state_hash=digest(state), expires_at=now + timedelta(seconds=ttl), **asdict(login)
-                )
-            )
+            conn.execute(_PUT_LOGIN, {"state_hash": digest(state), "expires_at": now + timedelta(seconds=ttl),
+                                      **asdict(login)})
 
     def take_login(self, state: str) -> PendingLogin | None:
-        table = LoginState.__table__
-        assert isinstance(table, Table)
         with db.engine.begin() as conn:
-            row = conn.execute(
-                delete(table).where(table.c.state_hash == digest(state)).returning(
-                    table.c.registration_id, table.c.nonce_hash, table.c.browser_hash,
-                    table.c.target_link_uri, table.c.expires_at,
-                )
-            ).first()
+            row = conn.execute(_TAKE_LOGIN, {"state_hash": digest(state)}).first()
         if row is None:
             return None
         expires_at = row.expires_at
@@ -89,11 +89,8 @@ class DatabaseStateStore:
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         try:
             with db.engine.begin() as conn:
-                conn.execute(
-                    insert(UsedNonce).values(
-                        nonce_hash=digest(nonce), expires_at=utcnow() + timedelta(seconds=ttl)
-                    )
-                )
+                conn.execute(_USE_NONCE, {"nonce_hash": digest(nonce),
+                                          "expires_at": utcnow() + timedelta(seconds=ttl)})
         except IntegrityError:
             return False
         return True
