@@ -64,9 +64,8 @@ def clear_redis(url: str) -> None:
     client.close()
 
 
-def start_rapport(folder: Path, platform: SimulatedPlatform, database_url: str, redis_url: str,
-                  workers: int, threads: int) -> Server:
-    """Rapport initialised on the given database, the simulated platform registered, under gunicorn."""
+def prepare_rapport(folder: Path, platform: SimulatedPlatform, database_url: str, redis_url: str) -> dict[str, str]:
+    """Settings for Rapport on the given database, initialised, the simulated platform registered."""
     config = folder / "rapport.toml"
     config.write_text(f'SECRET_KEY = "{SECRET}"\nDATABASE_URL = "{database_url}"\nREDIS_URL = "{redis_url}"\n'
                       'LOG_LEVEL = "INFO"\n')
@@ -76,6 +75,13 @@ def start_rapport(folder: Path, platform: SimulatedPlatform, database_url: str, 
     rapport_cli(env, "init")
     rapport_cli(env, "platform", "add", "--issuer", ISSUER, "--client-id", CLIENT_ID, "--auth-login-url", AUTH_URL,
                 "--token-url", ISSUER + "/token", "--jwks-url", platform.jwks_url, "--deployment-id", DEPLOYMENT_ID)
+    return env
+
+
+def start_rapport(folder: Path, platform: SimulatedPlatform, database_url: str, redis_url: str,
+                  workers: int, threads: int) -> Server:
+    """Rapport initialised on the given database, the simulated platform registered, under gunicorn."""
+    env = prepare_rapport(folder, platform, database_url, redis_url)
     return start_gunicorn("lti_plugin.wsgi:app", env, folder, "rapport", workers, threads)
 
 

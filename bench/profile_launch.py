@@ -12,21 +12,13 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bench.common import CLIENT_ID, DEPLOYMENT_ID, ISSUER, SimulatedPlatform
-from bench.launches import REDIS, postgres_database, rapport_cli, SECRET, clear_redis, AUTH_URL
+from bench.common import CLIENT_ID, ISSUER, SimulatedPlatform
+from bench.launches import REDIS, postgres_database, prepare_rapport
 
 
 def run(n: int, database_url: str, redis_url: str, folder: Path, platform: SimulatedPlatform, out: Path | None) -> None:
     """Set up Rapport, warm up, then time and profile n launches."""
-    config = folder / "rapport.toml"
-    config.write_text(f'SECRET_KEY = "{SECRET}"\nDATABASE_URL = "{database_url}"\nREDIS_URL = "{redis_url}"\n')
-    env = {"RAPPORT_CONFIG": str(config), "RAPPORT_INSTANCE": str(folder / "instance")}
-    if redis_url:
-        clear_redis(redis_url)
-    rapport_cli(env, "init")
-    rapport_cli(env, "platform", "add", "--issuer", ISSUER, "--client-id", CLIENT_ID, "--auth-login-url", AUTH_URL,
-                "--token-url", ISSUER + "/token", "--jwks-url", platform.jwks_url, "--deployment-id", DEPLOYMENT_ID)
-    os.environ.update(env)
+    os.environ.update(prepare_rapport(folder, platform, database_url, redis_url))
     import logging
 
     from lti_plugin import create_app
