@@ -309,14 +309,20 @@ def _current_revision() -> str | None:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve Rapport on the embedded default (one process, threads)."""
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="Port to listen on (default 5000; with --production, RAPPORT_BIND or 8000).")
+@click.option("--production", is_flag=True,
+              help="Run gunicorn with deploy/gunicorn.conf.py; grades are then delivered by `rapport worker`.")
+@click.pass_context
+def serve_command(ctx: click.Context, host: str | None, port: int | None, production: bool) -> None:
+    """Serve Rapport: the embedded default (one process, threads), or gunicorn with --production."""
+    if production:  # the settings were checked by main(); gunicorn's workers build the app
+        _exec_gunicorn(host, port)
     from werkzeug.serving import run_simple
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    host, port = host or "127.0.0.1", port or 5000
+    app = ctx.ensure_object(ScriptInfo).load_app()
     worker = start_background_worker(app)  # the embedded default delivers grades in-process
     click.echo(f"Rapport is listening on http://{host}:{port}/ (Ctrl-C stops it).")
     try:
@@ -324,6 +330,31 @@ def serve_command(host: str, port: int) -> None:
     finally:
         if worker is not None:
             worker.stop(timeout=30)
+
+
+def gunicorn_command(host: str | None = None, port: int | None = None) -> list[str]:
+    """The gunicorn command line `rapport serve --production` runs."""
+    from .config import PROJECT_ROOT
+
+    command = [sys.executable, "-m", "gunicorn", "--config", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py")]
+    if host or port:
+        bound = os.environ.get("RAPPORT_BIND", "127.0.0.1:8000")
+        default_host, _, default_port = bound.rpartition(":")
+        command += ["--bind", f"{host or default_host}:{port or default_port}"]
+    return command + ["lti_plugin.wsgi:app"]
+
+
+def _exec_gunicorn(host: str | None, port: int | None) -> None:
+    """Replace this process with gunicorn, so signals from a supervisor reach it directly."""
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        raise Failure("gunicorn is not installed: pip install 'rapport[production]'.") from None
+    command = gunicorn_command(host, port)
+    click.echo("Starting gunicorn: " + " ".join(command[1:]))
+    click.echo("Grades are delivered by `rapport worker`: run at least one beside it.")
+    sys.stdout.flush()
+    os.execv(command[0], command)
 
 
 def register_commands(app: Flask) -> None:

@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTO_APPROVE_REGISTRATIONS", bool, False, "Dynamic registrations start active, without approval."),
     Setting("TIMEZONE", str, "UTC", "IANA time zone survey schedules start in (each course may pick another)."),
     Setting("RESEARCH_KEY", str, "", "Keys the pseudonymous ids of de-identified exports; prefer RAPPORT_RESEARCH_KEY."),
+    Setting("LOG_FORMAT", str, "json", "json (one object a line) or text."),
+    Setting("METRICS_TOKEN", str, "", "Bearer token that opens /metrics; empty: /metrics is off."),
 )
 
 ENV_OVERRIDES = {
@@ -54,11 +56,13 @@ ENV_OVERRIDES = {
     "RAPPORT_DATABASE_URL": "DATABASE_URL",
     "RAPPORT_REDIS_URL": "REDIS_URL",
     "RAPPORT_RESEARCH_KEY": "RESEARCH_KEY",
+    "RAPPORT_METRICS_TOKEN": "METRICS_TOKEN",
 }
 
 _CHOICES = {
     "SECURE_COOKIES": ("auto", "always", "never"),
     "LOG_LEVEL": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "LOG_FORMAT": ("json", "text"),
 }
 
 
@@ -158,6 +162,8 @@ def load_settings(test_config: Mapping[str, Any] | None = None) -> dict[str, Any
     if values["RESEARCH_KEY"] and len(values["RESEARCH_KEY"]) < 32:
         raise ConfigError("RESEARCH_KEY is too short: use at least 32 random characters (or leave it empty).")
     _check_zone(values["TIMEZONE"])
+    if values["METRICS_TOKEN"] and len(values["METRICS_TOKEN"]) < 16:
+        raise ConfigError("METRICS_TOKEN is too short: use at least 16 random characters, or leave it empty.")
     values.update(extra)
     return values
 

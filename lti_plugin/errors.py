@@ -42,7 +42,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith(("/lti/jwks", "/healthz", "/readyz")) or request.accept_mimetypes.best == "application/json":
+        if request.path.startswith(("/lti/jwks", "/healthz", "/readyz", "/metrics")) or request.accept_mimetypes.best == "application/json":
             return {"error": error.name, "message": error.description}, error.code or 500
         return render_template("core/error.html", error=error), error.code or 500
 

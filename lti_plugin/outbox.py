@@ -28,6 +28,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import Table, bindparam, case, exists, literal, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import metrics
 from .extensions import db
 from .lti import ags
 from .lti.score_sender import Job, Outcome, ScoreSender
@@ -67,6 +68,7 @@ class DeliveryWorker:
         self.capacity = threads + max(1, threads // 2)
         self._claim_min = max(1, threads // 4)
         self._known: dict[int, tuple[float, TokenSource]] = {}
+        self.delivered = 0  # scores this worker delivered and recorded
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -128,9 +130,11 @@ class DeliveryWorker:
             return []
         with self.app.app_context():
             try:
-                self._record(finished)
+                states = self._record(finished)
                 jobs = self.claim(limit, probe=idle and not finished) if limit else []
                 db.session.commit()
+                metrics.count_many(("score_deliveries", state) for state in states)
+                self.delivered += states.count("delivered")
                 return jobs
             except Exception as error:  # the loop must survive a database or cache outage
                 db.session.rollback()
@@ -192,10 +196,10 @@ class DeliveryWorker:
         return {i: self._known[i][1] for i in registration_ids}
 
     # -- recording --------------------------------------------------------------------------------
-    def _record(self, finished: list[tuple[Job, Outcome]]) -> None:
-        """Write the outcomes of finished sends, one statement for all (the caller commits)."""
+    def _record(self, finished: list[tuple[Job, Outcome]]) -> list[str]:
+        """Write the outcomes of finished sends, one statement for all (the caller commits); their states."""
         if not finished:
-            return
+            return []
         changes = [self._change(job, outcome) for job, outcome in finished]
         table = cast(Table, ScoreDelivery.__table__)
         columns = [column for column in changes[0] if column != "row_id"]
@@ -211,6 +215,7 @@ class DeliveryWorker:
             if change["state"] != "delivered":
                 log.info("score %s not delivered (%s, attempt %s): %s", change["row_id"], change["state"],
                          change["attempts"], change["last_error"])
+        return [change["state"] for change in changes]
 
     def _change(self, job: Job, outcome: Outcome) -> dict[str, Any]:
         """The new values of a row after an attempt; every key present, so one statement fits all."""
@@ -300,4 +305,4 @@ def worker_command(threads: int, lease: float | None, once: bool) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         worker.close()
-    click.echo("Grade worker stopped.")
+    click.echo(f"Grade worker stopped. It delivered {worker.delivered} score(s).")

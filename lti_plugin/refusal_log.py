@@ -7,6 +7,7 @@ import jwt
 from flask import current_app, request
 
 from .lti.errors import LaunchRefused
+from .observability import count_refusal
 from .services.refusals import record_refusal
 
 log = logging.getLogger("rapport.lti")
@@ -36,7 +37,8 @@ def _claimed_platform() -> tuple[str | None, str | None]:
 
 
 def note_refusal(error: LaunchRefused) -> None:
-    """Keep a refusal for the admin page (reason, status, claimed platform); a failure here is only logged."""
+    """Count a refusal and keep it for the admin page (reason, status, claimed platform); never raises."""
+    count_refusal(error.code)
     try:
         record_refusal(error.code, error.status, *_claimed_platform())
     except Exception:  # the refusal page matters more than its record

@@ -14,7 +14,7 @@ import jwt
 from flask import current_app
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -28,6 +28,8 @@ from .state import PendingLogin, StateStore, digest
 from .tool_config import DatabaseToolConf
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
+_DEPLOYMENT = select(Deployment).where(
+    Deployment.registration_id == bindparam("registration_id"), Deployment.deployment_id == bindparam("deployment_id"))
 
 
 def _refuse(code: str, message: str, hint: str = ADMIN_HINT_RETRY, status: int = 400) -> LaunchRefused:
@@ -311,12 +313,8 @@ class RapportMessageLaunch(FlaskMessageLaunch):
 
     def _find_deployment(self, deployment_id: str) -> Deployment | None:
         assert self.registration_row is not None
-        return db.session.scalar(
-            select(Deployment).where(
-                Deployment.registration_id == self.registration_row.id,
-                Deployment.deployment_id == deployment_id,
-            )
-        )
+        return db.session.scalar(_DEPLOYMENT, {"registration_id": self.registration_row.id,
+                                               "deployment_id": deployment_id})
 
     # -- results ------------------------------------------------------------------------------
     def launch_body(self) -> dict[str, Any]:

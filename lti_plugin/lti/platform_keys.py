@@ -1,7 +1,6 @@
 """Platform key sets: fetched with a timeout, cached with a lifetime, refetched once on an unknown kid."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import jwt
@@ -58,6 +57,15 @@ def _find(document: dict[str, Any], kid: str, alg: str) -> Any | None:
     return None
 
 
+def _may_refetch(url: str) -> bool:
+    from ..state_store import claim
+
+    try:
+        return claim("jwks-refetch:" + url, REFETCH_INTERVAL_SECONDS)
+    except Exception:  # Redis down: the cached key set still answers; refetching can wait
+        return False
+
+
 def signing_key(registration: Registration, kid: str, alg: str) -> Any:
     """The platform's public key for `kid`; refetches the set once when the kid is unknown."""
     url = registration.key_set_url
@@ -66,12 +74,9 @@ def signing_key(registration: Registration, kid: str, alg: str) -> Any:
     if document is None:
         document = _fetch(url)
     key = _find(document, kid, alg)
-    if key is None and not fetched_now:
-        last_refetch: dict[str, float] = current_app.extensions.setdefault("rapport_keyset_refetch", {})
-        now = time.monotonic()
-        if now - last_refetch.get(url, -REFETCH_INTERVAL_SECONDS) >= REFETCH_INTERVAL_SECONDS:
-            last_refetch[url] = now
-            key = _find(_fetch(url), kid, alg)
+    # Shared by every worker through Redis, so N workers do not make N refetches.
+    if key is None and not fetched_now and _may_refetch(url):
+        key = _find(_fetch(url), kid, alg)
     if key is None:
         raise LaunchRefused(
             "unknown_kid",

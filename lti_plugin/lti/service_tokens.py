@@ -1,7 +1,8 @@
 """OAuth 2 client-credentials tokens for platform services, cached until shortly before they expire.
 
 The cache is Flask-Caching's (Redis when configured, so processes share tokens); a lock per
-(registration, scopes) makes the threads of one process wait for a single token request.
+(registration, scopes) makes the threads of one process wait for a single token request, and a
+short claim in Redis makes the other processes wait for it too.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_SECONDS = 300
 DEFAULT_LIFETIME = 3600  # what platforms use when they do not say (Security Framework 1.0)
 MARGIN_SECONDS = 60
+WAIT_STEP_SECONDS = 0.05
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -74,12 +76,51 @@ def access_token(source: TokenSource, scopes: Iterable[str], session: requests.S
         token = _cached(key)
         if token:
             return token
-        token, lifetime = _request_token(source, scope_list, session)
-        margin = min(MARGIN_SECONDS, lifetime // 2)
-        good_until = time.time() + lifetime - margin
-        cache.set(key, {"access_token": token, "expires_at": good_until}, timeout=max(1, lifetime - margin))
-        _memo()[key] = (token, good_until)
-        return token
+        claimed = _claim_request(key)
+        if not claimed:
+            token = _wait_for_other_process(key)
+            if token:
+                return token
+        try:
+            token, lifetime = _request_token(source, scope_list, session)
+            margin = min(MARGIN_SECONDS, lifetime // 2)
+            good_until = time.time() + lifetime - margin
+            cache.set(key, {"access_token": token, "expires_at": good_until}, timeout=max(1, lifetime - margin))
+            _memo()[key] = (token, good_until)
+            return token
+        finally:
+            if claimed:
+                _release_request(key)
+
+
+def _claim_request(key: str) -> bool:
+    """Become the one process asking for this token (through Redis when configured)."""
+    from ..state_store import claim
+
+    try:
+        return claim("token-request:" + key, current_app.config["HTTP_TIMEOUT_SECONDS"] + 5)
+    except Exception:  # Redis down: ask anyway rather than hold scores back
+        return True
+
+
+def _release_request(key: str) -> None:
+    from ..state_store import release
+
+    try:
+        release("token-request:" + key)
+    except Exception:
+        pass  # the claim runs out by itself
+
+
+def _wait_for_other_process(key: str) -> str | None:
+    """Another process is asking for the same token: wait for it to land in the shared cache."""
+    deadline = time.monotonic() + current_app.config["HTTP_TIMEOUT_SECONDS"] + 1
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        token = _cached(key)
+        if token:
+            return token
+    return None  # it failed or died: ask ourselves
 
 
 def forget_token(source: TokenSource, scopes: Iterable[str], token: str) -> None:

@@ -10,9 +10,9 @@ import json
 import random
 from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -55,6 +55,19 @@ class StateStore(Protocol):
         """Mark a nonce used; True only the first time, atomically across processes."""
 
 
+_LOGINS = cast(Table, LoginState.__table__)
+_NONCES = cast(Table, UsedNonce.__table__)
+_LOGIN_COLUMNS = (
+    _LOGINS.c.registration_id, _LOGINS.c.nonce_hash, _LOGINS.c.browser_hash, _LOGINS.c.target_link_uri,
+    _LOGINS.c.storage_target, _LOGINS.c.relaunch, _LOGINS.c.expires_at,
+)
+# Built once: each login and launch runs them, and building a statement costs more than running it.
+_PUT_LOGIN = insert(_LOGINS)
+_TAKE_LOGIN = delete(_LOGINS).where(_LOGINS.c.state_hash == bindparam("state_hash")).returning(*_LOGIN_COLUMNS)
+_PEEK_LOGIN = select(*_LOGIN_COLUMNS).where(_LOGINS.c.state_hash == bindparam("state_hash"))
+_USE_NONCE = insert(_NONCES)
+
+
 class DatabaseStateStore:
     """State in the application database, each call in its own short transaction."""
 
@@ -66,34 +79,24 @@ class DatabaseStateStore:
             if random.random() < self.purge_chance:
                 conn.execute(delete(LoginState).where(LoginState.expires_at < now))
                 conn.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
-            conn.execute(
-                insert(LoginState).values(
-                    state_hash=digest(state), expires_at=now + timedelta(seconds=ttl), **asdict(login)
-                )
-            )
+            conn.execute(_PUT_LOGIN, {"state_hash": digest(state), "expires_at": now + timedelta(seconds=ttl),
+                                      **asdict(login)})
 
     def take_login(self, state: str) -> PendingLogin | None:
-        table = _login_table()
         with db.engine.begin() as conn:
-            row = conn.execute(
-                delete(table).where(table.c.state_hash == digest(state)).returning(*_login_columns(table))
-            ).first()
+            row = conn.execute(_TAKE_LOGIN, {"state_hash": digest(state)}).first()
         return _pending(row)
 
     def peek_login(self, state: str) -> PendingLogin | None:
-        table = _login_table()
         with db.engine.connect() as conn:
-            row = conn.execute(select(*_login_columns(table)).where(table.c.state_hash == digest(state))).first()
+            row = conn.execute(_PEEK_LOGIN, {"state_hash": digest(state)}).first()
         return _pending(row)
 
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         try:
             with db.engine.begin() as conn:
-                conn.execute(
-                    insert(UsedNonce).values(
-                        nonce_hash=digest(nonce), expires_at=utcnow() + timedelta(seconds=ttl)
-                    )
-                )
+                conn.execute(_USE_NONCE, {"nonce_hash": digest(nonce),
+                                          "expires_at": utcnow() + timedelta(seconds=ttl)})
         except IntegrityError:
             return False
         return True
@@ -119,19 +122,6 @@ class RedisStateStore:
 
     def use_nonce(self, nonce: str, ttl: int) -> bool:
         return bool(self.client.set(f"{self.prefix}nonce:{digest(nonce)}", b"1", nx=True, ex=ttl))
-
-
-
-def _login_table() -> Table:
-    table = LoginState.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-def _login_columns(table: Table) -> tuple[Any, ...]:
-    c = table.c
-    return (c.registration_id, c.nonce_hash, c.browser_hash, c.target_link_uri, c.storage_target, c.relaunch,
-            c.expires_at)
 
 
 def _pending(row: Any) -> PendingLogin | None:

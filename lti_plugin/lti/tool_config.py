@@ -6,10 +6,16 @@ from typing import Any
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..models import Deployment, Registration
+
+
+# Built once: every login and launch runs this lookup, and building a statement costs more
+# than running it.
+_BY_ISSUER_AND_CLIENT = select(Registration).where(
+    Registration.issuer == bindparam("iss"), Registration.client_id == bindparam("client_id"))
 
 
 class RapportRegistration(LtiRegistration):
@@ -54,9 +60,7 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
     ) -> RapportRegistration | None:
         if not client_id:
             return self.find_registration_by_issuer(iss)
-        row = db.session.scalar(
-            select(Registration).where(Registration.issuer == iss, Registration.client_id == client_id)
-        )
+        row = db.session.scalar(_BY_ISSUER_AND_CLIENT, {"iss": iss, "client_id": client_id})
         return RapportRegistration(row) if row else None
 
     def _deployment(self, iss: str, deployment_id: str, client_id: str | None) -> LtiDeployment | None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
 from ..lti import claims as c
 from ..models import LaunchSession, ScoreDelivery, utcnow
 from ..models.outbox import ACTIVITY_PROGRESS, GRADING_PROGRESS
 from .errors import PlayerError
+from .launches import opened_for_new_user
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def enqueue_score(launch: LaunchSession, *, score_given: float | None, score_max
         row.line_item_key = line_item_key("lineitems", lineitems, lti_link_id, spec.resource_id, spec.tag)
     now = utcnow()
     row.created_at = row.next_attempt_at = now
-    row.timestamp = _next_timestamp(launch.registration_id, row.line_item_key, row.user_sub, now)
+    # A user this very launch created has sent no score before: nothing to look up.
+    row.timestamp = now if opened_for_new_user(launch) else _next_timestamp(
+        launch.registration_id, row.line_item_key, row.user_sub, now)
     problem = _undeliverable(claim, lineitem, lineitems)
     if problem:
         row.state, row.last_error = "failed", problem
@@ -139,15 +142,15 @@ def requeue(row: ScoreDelivery) -> ScoreDelivery:
     return copy
 
 
+_LAST_TIMESTAMP = select(func.max(ScoreDelivery.timestamp)).where(
+    ScoreDelivery.registration_id == bindparam("registration_id"), ScoreDelivery.line_item_key == bindparam("key"),
+    ScoreDelivery.user_sub == bindparam("user_sub"))
+
+
 def _next_timestamp(registration_id: int, key: str, user_sub: str, now: datetime) -> datetime:
     """Now, or one microsecond after the last score for this line item and user if that is later."""
-    previous = db.session.scalar(
-        select(func.max(ScoreDelivery.timestamp)).where(
-            ScoreDelivery.registration_id == registration_id,
-            ScoreDelivery.line_item_key == key,
-            ScoreDelivery.user_sub == user_sub,
-        )
-    )
+    previous = db.session.scalar(_LAST_TIMESTAMP, {"registration_id": registration_id, "key": key,
+                                                   "user_sub": user_sub})
     if previous is None:
         return now
     return max(now, previous + ONE_MICROSECOND)

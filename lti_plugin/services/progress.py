@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..content.library import ContentLibrary
 from ..content.model import Module, Page
 from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
 from .errors import PlayerError
+from .launches import opened_for_new_user
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
 from .scores import send_score
 
@@ -59,6 +60,19 @@ class ModuleView:
         return next((s.page for s in self.pages if not s.done), self.module.pages[0])
 
 
+# Built once: the first page of every launch runs these, and building a statement costs more
+# than running it.
+_PROGRESS = select(ModuleProgress).where(
+    ModuleProgress.user_id == bindparam("user_id"), ModuleProgress.resource_link_id == bindparam("link_id"),
+    ModuleProgress.module_id == bindparam("module_id"))
+_ANY_PROGRESS = tuple(
+    select(model.id).where(model.user_id == bindparam("user_id"), model.resource_link_id == bindparam("link_id")).limit(1)
+    for model in (ModuleProgress, QuizAttempt))
+_ACKNOWLEDGED = select(Acknowledgement.id).where(
+    Acknowledgement.user_id == bindparam("user_id"), Acknowledgement.resource_link_id == bindparam("link_id"),
+    Acknowledgement.module_id == bindparam("module_id"), Acknowledgement.page_id == bindparam("page_id"))
+
+
 def _require_link(launch: LaunchSession) -> Any:
     if launch.resource_link is None:
         raise PlayerError("This page needs an activity from your course; open it from the course page.", 400)
@@ -68,13 +82,7 @@ def _require_link(launch: LaunchSession) -> Any:
 def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
     """The learner's progress row for this placement of the module, created on first use."""
     link = _require_link(launch)
-    row = db.session.scalar(
-        select(ModuleProgress).where(
-            ModuleProgress.user_id == launch.user_id,
-            ModuleProgress.resource_link_id == link.id,
-            ModuleProgress.module_id == module.id,
-        )
-    )
+    row = db.session.scalar(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id, "module_id": module.id})
     if row is None:
         row = ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id, pages_seen=[])
         db.session.add(row)
@@ -84,12 +92,10 @@ def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
 
 def has_progress(launch: LaunchSession) -> bool:
     """Whether the learner has done anything in this placement (a module opened, a quiz attempted)."""
-    if launch.resource_link_id is None:
+    if launch.resource_link_id is None or opened_for_new_user(launch):
         return False
-    for model in (ModuleProgress, QuizAttempt):
-        found = db.session.scalar(
-            select(model.id).where(model.user_id == launch.user_id, model.resource_link_id == launch.resource_link_id).limit(1)
-        )
+    for statement in _ANY_PROGRESS:
+        found = db.session.scalar(statement, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
         if found is not None:
             return True
     return False
@@ -107,14 +113,8 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
-    return db.session.scalar(
-        select(Acknowledgement.id).where(
-            Acknowledgement.user_id == launch.user_id,
-            Acknowledgement.resource_link_id == launch.resource_link_id,
-            Acknowledgement.module_id == module.id,
-            Acknowledgement.page_id == page.id,
-        )
-    ) is not None
+    return db.session.scalar(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
+                                             "module_id": module.id, "page_id": page.id}) is not None
 
 
 def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, page: Page, seen: bool,

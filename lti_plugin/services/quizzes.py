@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..content.model import Quiz
 from ..extensions import db
@@ -21,14 +21,16 @@ def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:
     ))
 
 
+# Built once: every module page runs it.
+_ALL_ATTEMPTS = (select(QuizAttempt).where(QuizAttempt.user_id == bindparam("user_id"),
+                                           QuizAttempt.resource_link_id == bindparam("link_id"))
+                 .order_by(QuizAttempt.number))
+
+
 def attempts_by_quiz(launch: LaunchSession) -> dict[str, list[QuizAttempt]]:
     """All the learner's attempts in this placement, by quiz id, oldest first (one query)."""
     grouped: dict[str, list[QuizAttempt]] = {}
-    for row in db.session.scalars(
-        select(QuizAttempt)
-        .where(QuizAttempt.user_id == launch.user_id, QuizAttempt.resource_link_id == launch.resource_link_id)
-        .order_by(QuizAttempt.number)
-    ):
+    for row in db.session.scalars(_ALL_ATTEMPTS, {"user_id": launch.user_id, "link_id": launch.resource_link_id}):
         grouped.setdefault(row.quiz_id, []).append(row)
     return grouped
 

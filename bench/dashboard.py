@@ -1,7 +1,7 @@
 """Time to first byte of the instructor's dashboard on a course of 400 learners x 5 modules with quizzes.
 
-    python bench/dashboard_ttfb.py                     # SQLite in a temporary folder
-    python bench/dashboard_ttfb.py --database postgresql+psycopg://postgres@127.0.0.1/postgres [--redis redis://...]
+    python -m bench.dashboard                     # SQLite in a temporary folder
+    python -m bench.dashboard --database postgresql+psycopg://postgres@127.0.0.1/postgres [--redis redis://...]
 
 It builds the course (learners, module progress, quiz attempts, grade deliveries in every state,
 three survey rounds), serves Rapport over real HTTP on 127.0.0.1, launches as the instructor with a
