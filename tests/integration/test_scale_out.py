@@ -36,7 +36,9 @@ def shared(migrated: str, redis_url: str, tmp_path: Path):
     config = tmp_path / "config.toml"
     # Both app processes answer for one public address, as they would behind a load balancer.
     config.write_text(f'SECRET_KEY = "{SECRET}"\nDATABASE_URL = "{migrated}"\nREDIS_URL = "{redis_url}"\n'
-                      f'PUBLIC_URL = "http://127.0.0.1:{port_a}"\nHTTP_TIMEOUT_SECONDS = 5.0\nLOG_LEVEL = "WARNING"\n')
+                      f'PUBLIC_URL = "http://127.0.0.1:{port_a}"\nHTTP_TIMEOUT_SECONDS = 5.0\nLOG_LEVEL = "WARNING"\n'
+                      # requests, the browser here, never sends a Secure cookie over plain http
+                      'SECURE_COOKIES = "never"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env.update(RAPPORT_CONFIG=str(config), RAPPORT_INSTANCE=str(tmp_path), RAPPORT_WORKERS="1", RAPPORT_THREADS="2")
     started: list[subprocess.Popen[str]] = []
