@@ -10,6 +10,7 @@ from flask import Flask, abort, jsonify, redirect, render_template, request
 from .activities import deep_linking_claim, install_activities
 from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
+from .nrps import install_nrps, nrps_claim
 from .settings import PlatformSettings
 
 STRICT_AUTH_PARAMS = {
@@ -29,6 +30,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
     conf = PracticePlatform(settings=settings)
     gradebook = install_services(app, settings, conf)  # /token, AGS, /gradebook
     activities = install_activities(app, settings, gradebook, app.extensions["practice_tool_keys"])
+    install_nrps(app, settings, conf, activities)  # /nrps/members
 
     @app.get("/")
     def course() -> str:
@@ -101,6 +103,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
         )
         if not launch.get("deep_link"):
             message.set_extra_claims(gradebook.ags_claim(launch["link"]))
+        message.set_extra_claims(nrps_claim(settings))
         return message.lti_launch()
 
     return app

@@ -9,9 +9,9 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 import requests
@@ -27,6 +27,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_SECONDS = 300
 DEFAULT_LIFETIME = 3600  # what platforms use when they do not say (Security Framework 1.0)
 MARGIN_SECONDS = 60
+
+T = TypeVar("T")
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -80,6 +82,26 @@ def access_token(source: TokenSource, scopes: Iterable[str], session: requests.S
         cache.set(key, {"access_token": token, "expires_at": good_until}, timeout=max(1, lifetime - margin))
         _memo()[key] = (token, good_until)
         return token
+
+
+def call_with_token(source: TokenSource, scopes: Iterable[str], session: requests.Session,
+                    send: Callable[[str], T]) -> T:
+    """Call `send` with a cached token; after a 401, drop that token, get a fresh one and try once more."""
+    scope_list = sorted(set(scopes))
+    token = access_token(source, scope_list, session)
+    try:
+        return send(token)
+    except ServiceCallError as problem:
+        if problem.status != 401:
+            raise
+    forget_token(source, scope_list, token)
+    token = access_token(source, scope_list, session)
+    try:
+        return send(token)
+    except ServiceCallError as problem:
+        if problem.status == 401:
+            problem.message += " (after a fresh access token too)"
+        raise
 
 
 def forget_token(source: TokenSource, scopes: Iterable[str], token: str) -> None:
