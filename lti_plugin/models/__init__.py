@@ -5,10 +5,16 @@ from .lti import Deployment, Registration, SigningKey
 from .outbox import ScoreDelivery
 from .people import Course, Membership, ResourceLink, User
 from .progress import Acknowledgement, ModuleProgress, QuizAttempt, VideoProgress
+from .groups import (CourseRole, CourseRoster, Encounter, EncounterMember, GroupMember, PeerAssignment,
+                     RosterMember, WorkshopGroup)
+from .ratings import ChecklistSetting, RatingAnswer, RatingDraft, RatingEvent, RatingSubmission
 
 __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
     "ResourceLink", "Membership", "LoginState", "UsedNonce", "LaunchSession",
     "ModuleProgress", "VideoProgress", "Acknowledgement", "QuizAttempt",
     "ScoreDelivery",
+    "CourseRole", "CourseRoster", "RosterMember", "WorkshopGroup", "GroupMember", "Encounter",
+    "EncounterMember", "PeerAssignment", "ChecklistSetting", "RatingDraft", "RatingSubmission", "RatingAnswer",
+    "RatingEvent",
 ]
