@@ -46,15 +46,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_state_store(app)
 
     from .auth import add_launch_to_urls, launch_field
-    from .blueprints import core, deep_linking, lti, player
+    from .blueprints import core, course, deep_linking, lti, player, rater
     from .errors import register_error_handlers
 
-    for blueprint in (core.bp, lti.bp, player.bp, deep_linking.bp):
+    for blueprint in (core.bp, lti.bp, player.bp, deep_linking.bp, rater.bp, course.bp):
         app.register_blueprint(blueprint)
     # Launch pages are authenticated by a token the page carries in its forms, not by a cookie,
     # so cross-site forgery cannot reach them (see auth.py); Flask-WTF guards cookie sessions.
     csrf.exempt(player.bp)
     csrf.exempt(deep_linking.bp)
+    csrf.exempt(rater.bp)
+    csrf.exempt(course.bp)
     app.url_defaults(add_launch_to_urls)
     app.jinja_env.globals["launch_field"] = launch_field
     register_error_handlers(app)

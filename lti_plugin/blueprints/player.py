@@ -62,6 +62,8 @@ def home() -> Any:
         return render_template("player/module.html", view=view, **_context())
     if found.kind == "quiz":
         return redirect(url_for("player.quiz"))
+    if found.kind == "checklist":
+        return redirect(url_for("rater.home"))
     return render_template("player/instrument.html", activity=found, **_context())
 
 
