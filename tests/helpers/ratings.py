@@ -31,6 +31,7 @@ PEOPLE: dict[str, tuple[list[str], str, dict[str, str]]] = {
     "iris": ([INSTRUCTOR], "Dr Iris Mendes", COURSE),
     "zed": ([LEARNER], "Zed Other", OTHER_COURSE),
     "olga": ([INSTRUCTOR], "Dr Olga Other", OTHER_COURSE),
+    "yan": ([LEARNER], "Yan Other", OTHER_COURSE),
 }
 LINKS = {"coach-student": "link-coach", "sp-student": "link-sp", "student-self": "link-self",
          "student-peer": "link-peer", "student-coach": "link-student-coach", "coach-self": "link-coach-self"}
