@@ -12,9 +12,10 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..lti.roles import manages_course, rapport_role, role_label
-from ..models import CourseRole, CourseRoster, LaunchSession, Membership, RosterMember, User
+from ..models import CourseRole, CourseRoster, LaunchSession, Membership, RosterMember, User, utcnow
 from ..models.groups import COURSE_ROLES
 from .errors import PlayerError
+from .rows import insert_unless_exists
 
 ROLE_WORDS = {"coach": "coach", "sp": "standardized patient"}
 
@@ -152,7 +153,7 @@ def set_named_roles(who: CourseAccess, user_id: int, roles: Iterable[str]) -> No
         raise PlayerError("That person is not in this course.", 404)
     have = named_roles(who.course_id, [user_id]).get(user_id, frozenset())
     for role in sorted(wanted - have):
-        db.session.add(CourseRole(course_id=who.course_id, user_id=user_id, role=role, named_by_id=who.user_id))
+        name_role(who.course_id, user_id, role, who.user_id)
     if have - wanted:
         db.session.execute(delete(CourseRole).where(
             CourseRole.course_id == who.course_id, CourseRole.user_id == user_id,
@@ -163,8 +164,8 @@ def set_named_roles(who: CourseAccess, user_id: int, roles: Iterable[str]) -> No
 def name_role(course_id: int, user_id: int, role: str, by: int) -> None:
     """Name a person coach or SP unless they already are (the caller has checked the instructor)."""
     if role not in named_roles(course_id, [user_id]).get(user_id, frozenset()):
-        db.session.add(CourseRole(course_id=course_id, user_id=user_id, role=role, named_by_id=by))
-        db.session.flush()
+        insert_unless_exists(CourseRole, ["course_id", "user_id", "role"], course_id=course_id, user_id=user_id,
+                             role=role, named_by_id=by, named_at=utcnow())
 
 
 def search(people: Iterable[Person], query: str) -> list[Person]:

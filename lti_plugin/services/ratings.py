@@ -26,6 +26,7 @@ from . import activities
 from .errors import PlayerError
 from .people import CourseAccess
 from .rating_scope import Choice, choices
+from .rows import insert_unless_exists
 
 CUSTOM_RATER = "rapport_rater"
 CUSTOM_RELEASE = "rapport_release"
@@ -110,11 +111,12 @@ def placement(library: ContentLibrary, launch: LaunchSession) -> Placement:
         raise PlayerError("This activity is not a checklist.", 404)
     link = launch.resource_link
     setting = db.session.get(ChecklistSetting, link.id)
-    if setting is None:
+    if setting is None:  # first use: two raters may open the placement at the same moment
         source, release, confidential = custom_settings(found.item, link.custom or {})
-        setting = ChecklistSetting(resource_link_id=link.id, source=source, release=release, confidential=confidential)
-        db.session.add(setting)
-        db.session.flush()
+        insert_unless_exists(ChecklistSetting, ["resource_link_id"], resource_link_id=link.id, source=source,
+                             release=release, confidential=confidential, updated_at=utcnow())
+        setting = db.session.get(ChecklistSetting, link.id)
+        assert setting is not None
     return Placement(link, found.item, setting)
 
 

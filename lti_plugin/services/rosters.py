@@ -22,6 +22,7 @@ from ..lti.roles import rapport_role
 from ..lti.service_tokens import TokenSource
 from ..models import CourseRoster, LaunchSession, RosterMember, User, utcnow
 from .launches import upsert_user
+from .rows import insert_unless_exists
 
 ERROR_LIMIT = 500
 
@@ -75,8 +76,9 @@ def plan_refresh(launch: LaunchSession, fresh_seconds: float) -> RefreshPlan | R
                               state.member_count if state else 0)
     url = members_url(launch) or (state.members_url if state else None)
     if state is None:
-        state = CourseRoster(course_id=launch.course_id, member_count=0)
-        db.session.add(state)
+        insert_unless_exists(CourseRoster, ["course_id"], course_id=launch.course_id, member_count=0)
+        state = db.session.get(CourseRoster, launch.course_id)
+        assert state is not None
     state.attempted_at = utcnow()
     if url is None:
         state.last_error = ("Your LMS did not offer this course's roster to Rapport (the launch had no Names "
@@ -106,10 +108,10 @@ def fetch(plan: RefreshPlan, timeout: float, deadline: float) -> Membership | Se
 
 def store(plan: RefreshPlan, result: Membership | ServiceCallError) -> RefreshOutcome:
     """Keep what the read brought back: the members, or why it failed (the caller commits)."""
+    if db.session.get(CourseRoster, plan.course_id) is None:
+        insert_unless_exists(CourseRoster, ["course_id"], course_id=plan.course_id, member_count=0)
     state = db.session.get(CourseRoster, plan.course_id)
-    if state is None:
-        state = CourseRoster(course_id=plan.course_id, member_count=0)
-        db.session.add(state)
+    assert state is not None
     if isinstance(result, ServiceCallError):
         if not result.counts:  # another refresh is under way: it will record its own outcome
             return RefreshOutcome("busy", result.message)
