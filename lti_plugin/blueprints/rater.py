@@ -229,6 +229,12 @@ def release() -> Response:
     return redirect(url_for("rater.home", _anchor="ratings"), code=303)
 
 
+@bp.app_template_filter("photo_url")
+def photo_url(value: str | None) -> str:
+    """A person's picture address only when it is a web address (a launch may send anything)."""
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else ""
+
+
 @bp.app_template_filter("nice_date")
 def nice_date(value: date | None) -> str:
     """A date as people write it: 14 May 2026."""
