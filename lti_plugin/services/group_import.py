@@ -78,7 +78,7 @@ def parse(who: CourseAccess, kind: str, text: str) -> Plan:
     if len(text.encode("utf-8")) > MAX_BYTES:
         plan.errors.append(f"The file is larger than {MAX_BYTES // 1024} KB; split it into several imports.")
         return plan
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     header: list[str] | None = None
     emails, subs = _lookup(known_people(who.course_id))
     seen: dict[tuple[str, int], int] = {}
