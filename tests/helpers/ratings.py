@@ -9,7 +9,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from lti_plugin.extensions import db
-from lti_plugin.models import User
+from lti_plugin.models import Course, User
+from lti_plugin.services import groups
 from tests.helpers.lti import INSTRUCTOR, LEARNER
 from tests.helpers.platform import Platform, launch
 
@@ -112,9 +113,11 @@ class RatingCourse:
         assert self.post("iris", "/course/peers", {"rater": ids["chen"], "subject": ids["ana"]}).status_code == 303
 
     def row_ids(self, kind: str) -> list[int]:
-        """Ids of the groups or encounters on the instructor's page, in page order."""
-        page = BeautifulSoup(self.get("iris", f"/course/{kind}").get_data(as_text=True), "html.parser")
-        return [int(s["id"].split("-")[1]) for s in page.select("section.setup-row")]
+        """Ids of the course's groups or encounters, in the order the instructor's page lists them."""
+        with self.app.app_context():
+            course_id = db.session.scalar(select(Course.id).where(Course.context_id == COURSE["id"]))
+            rows = groups.groups(course_id) if kind == "groups" else groups.encounters(course_id)
+            return [row.id for row in rows]
 
     def submit(self, person: str, checklist: str, subject: str, library: Any, *, value: int = 4,
                encounter: int | None = None, client_id: str | None = None, **extra: Any) -> Any:
