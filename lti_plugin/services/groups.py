@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 
@@ -38,19 +38,21 @@ def encounters(course_id: int) -> list[Encounter]:
 
 def group(who: CourseAccess, group_id: int) -> WorkshopGroup:
     """A group of the instructor's course (never another course's, whatever the id)."""
-    require_instructor(who)
-    found = db.session.get(WorkshopGroup, group_id)
-    if found is None or found.course_id != who.course_id:
-        raise PlayerError("There is no such group in this course.", 404)
-    return found
+    return _in_course(who, db.session.get(WorkshopGroup, group_id), "group")
 
 
 def encounter(who: CourseAccess, encounter_id: int) -> Encounter:
     """An encounter of the instructor's course."""
+    return _in_course(who, db.session.get(Encounter, encounter_id), "encounter")
+
+
+R = TypeVar("R", WorkshopGroup, Encounter)
+
+
+def _in_course(who: CourseAccess, found: R | None, what: str) -> R:
     require_instructor(who)
-    found = db.session.get(Encounter, encounter_id)
     if found is None or found.course_id != who.course_id:
-        raise PlayerError("There is no such encounter in this course.", 404)
+        raise PlayerError(f"There is no such {what} in this course.", 404)
     return found
 
 
