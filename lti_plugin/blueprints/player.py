@@ -75,7 +75,8 @@ def choose() -> Response:
     if launch.resource_link is None:
         raise PlayerError("Open this from an activity in your course to choose what it shows.", 400)
     kind, _, item_id = request.form.get("item", "").partition(":")
-    points = activities.parse_points(request.form.get("points"), 100.0)
+    # Points are for modules and quizzes; a checklist is graded only when its page says so.
+    points = activities.parse_points(request.form.get("points"), 100.0) if kind in activities.GRADED_KINDS else None
     activities.bind(current_library(), launch.resource_link, kind, item_id, points)
     db.session.commit()
     return redirect(url_for("player.home"), code=303)
