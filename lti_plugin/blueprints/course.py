@@ -15,6 +15,7 @@ from ..auth import current_launch, launch_required
 from ..extensions import db
 from ..services import group_import, groups, people, rosters
 from ..services.errors import PlayerError
+from ..services.ratings import row_id as parse_id
 from .player import ROLE_NAMES
 
 bp = Blueprint("course", __name__, url_prefix="/course")
@@ -40,10 +41,10 @@ def _context(who: people.CourseAccess, **extra: Any) -> dict[str, Any]:
 
 
 def _id(raw: Any, what: str) -> int:
-    text = str(raw or "").strip()
-    if not text.isdigit() or len(text) > 12:
+    found = parse_id(raw)
+    if found is None:
         raise PlayerError(f"Choose {what}.", 422)
-    return int(text)
+    return found
 
 
 def _kind(kind: str) -> str:
@@ -85,7 +86,7 @@ def refresh() -> Response:
     return redirect(url_for("course.people", refreshed=outcome.state), code=303)
 
 
-@bp.post("/people/<int:user_id>/roles")
+@bp.post("/people/<int(max=2147483647):user_id>/roles")
 @launch_required
 def roles(user_id: int) -> Response:
     """Name a person coach and/or SP of the course (or neither)."""
@@ -140,7 +141,7 @@ def _row(who: people.CourseAccess, kind: str, row_id: int) -> Any:
     return groups.group(who, row_id) if kind == "groups" else groups.encounter(who, row_id)
 
 
-@bp.post("/<kind>/<int:row_id>/members")
+@bp.post("/<kind>/<int(max=2147483647):row_id>/members")
 @launch_required
 def add_member(kind: str, row_id: int) -> Response:
     """Add someone of the course to a group or an encounter."""
@@ -155,7 +156,7 @@ def add_member(kind: str, row_id: int) -> Response:
     return redirect(url_for("course.setup", kind=kind, _anchor=f"row-{row.id}"), code=303)
 
 
-@bp.post("/<kind>/<int:row_id>/members/<int:user_id>/remove")
+@bp.post("/<kind>/<int(max=2147483647):row_id>/members/<int(max=2147483647):user_id>/remove")
 @launch_required
 def remove_member(kind: str, row_id: int, user_id: int) -> Response:
     """Take someone out of a group or an encounter."""
@@ -165,7 +166,7 @@ def remove_member(kind: str, row_id: int, user_id: int) -> Response:
     return redirect(url_for("course.setup", kind=kind, _anchor=f"row-{row_id}"), code=303)
 
 
-@bp.post("/<kind>/<int:row_id>/delete")
+@bp.post("/<kind>/<int(max=2147483647):row_id>/delete")
 @launch_required
 def delete(kind: str, row_id: int) -> Response:
     """Delete a group or an encounter."""
@@ -215,7 +216,7 @@ def assign() -> Response:
     return redirect(url_for("course.peers"), code=303)
 
 
-@bp.post("/peers/<int:assignment_id>/remove")
+@bp.post("/peers/<int(max=2147483647):assignment_id>/remove")
 @launch_required
 def unassign(assignment_id: int) -> Response:
     """Remove a peer assignment."""

@@ -182,7 +182,7 @@ def submit() -> Any:
     return redirect(url_for("rater.rating", submission_id=row.id, submitted=1), code=303)
 
 
-@bp.get("/rate/ratings/<int:submission_id>")
+@bp.get("/rate/ratings/<int(max=2147483647):submission_id>")
 @launch_required
 def rating(submission_id: int) -> str:
     """One rating, as the person asking may see it."""
@@ -221,9 +221,10 @@ def release() -> Response:
     """An instructor releases one rating, or every rating waiting in this placement."""
     who, where = _who(), _where()
     raw = request.form.get("submission", "")
-    ids = None if raw == "all" else [int(raw)] if raw.isdigit() else None
-    if ids is None and raw != "all":
+    one = ratings.row_id(raw)
+    if one is None and raw != "all":
         raise PlayerError("Say which rating to release.", 400)
+    ids = None if one is None else [one]
     rating_release.release_by_instructor(who, where, ids)
     db.session.commit()
     return redirect(url_for("rater.home", _anchor="ratings"), code=303)

@@ -33,6 +33,7 @@ CUSTOM_RELEASE = "rapport_release"
 CUSTOM_CONFIDENTIAL = "rapport_confidential"
 COMMENT_LIMIT = 4000
 NOT_APPLICABLE = "na"
+MAX_ID = 2**31 - 1
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Sensible defaults per source: students' ratings of their coach wait for the whole group and hide names.
 DEFAULT_RELEASE = {"student": "all_raters"}
@@ -158,6 +159,12 @@ def _whole(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 4 else None
 
 
+def row_id(value: Any) -> int | None:
+    """A database id from a form or a query: a positive whole number that fits the column."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_ID else None
+
+
 def read_input(checklist: Checklist, fields: Mapping[str, Any], *, final: bool) -> RatingInput:
     """The answers in a form or JSON body (`item-<id>`, `global`, `comment-<id>`, `observed_on`).
 
@@ -211,7 +218,7 @@ def new_client_id() -> str:
 # -- whom, and which rating a correction replaces -----------------------------------------------------
 def choose(who: CourseAccess, where: Placement, subject_raw: Any, encounter_raw: Any) -> Choice:
     """The subject (and encounter) the rater asked for, only if the rules let them rate them here."""
-    subject, encounter = _whole(subject_raw), _whole(encounter_raw) if encounter_raw not in (None, "") else None
+    subject, encounter = row_id(subject_raw), row_id(encounter_raw) if encounter_raw not in (None, "") else None
     if subject is None:
         raise PlayerError("Choose whom you are rating.", 400)
     found = choices(who, where.source).find(subject, encounter)
@@ -224,7 +231,7 @@ def correctable(who: CourseAccess, where: Placement, raw: Any) -> RatingSubmissi
     """The rater's own current submission in this placement that a correction replaces."""
     if raw in (None, ""):
         return None
-    row = db.session.get(RatingSubmission, _whole(raw) or 0)
+    row = db.session.get(RatingSubmission, row_id(raw) or 0)
     if row is None or row.rater_id != who.user_id or row.resource_link_id != where.link.id:
         raise PlayerError("There is no such rating of yours to correct here.", 404)
     if not row.is_current:

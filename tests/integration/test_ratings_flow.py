@@ -52,6 +52,9 @@ def test_each_rater_is_offered_exactly_the_people_they_may_rate(course) -> None:
     page = course.get("ana", "/rate", "coach-student")
     assert page.status_code == 200 and not soup(page).select("#people")
     assert course.get("ana", "/rate/form", "coach-student", subject=course.user_id("ben")).status_code == 404
+    # Ids that do not fit a database column are refused, not an error page.
+    assert course.get("kofi", "/rate/ratings/99999999999999").status_code == 404
+    assert course.get("kofi", "/rate/form", "coach-student", subject="99999999999999").status_code == 400
 
 
 def test_the_search_works_without_script_and_shows_photos_and_names(course) -> None:

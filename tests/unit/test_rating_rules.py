@@ -8,7 +8,7 @@ import pytest
 from lti_plugin.content import get_library
 from lti_plugin.lti.nrps import parse_member, with_query
 from lti_plugin.lti.roles import manages_course, role_label
-from lti_plugin.services.ratings import custom_settings, read_input, sources_for
+from lti_plugin.services.ratings import custom_settings, read_input, row_id, sources_for
 
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 
@@ -75,3 +75,9 @@ def test_reading_answers(library) -> None:
     final = read_input(checklist, {"observed_on": (date.today() + timedelta(days=3)).isoformat()}, final=True)
     assert len(final.problems) == len(checklist.items) + 2  # every item, the overall rating, the date
     assert read_input(checklist, {"comment-strengths": "x" * 5000}, final=False).comments["strengths"] == "x" * 4000
+
+
+@pytest.mark.parametrize("raw,expected", [("7", 7), ("123456", 123456), (" 42 ", 42), ("0", None), ("-3", None),
+                                          ("99999999999", None), ("2147483648", None), ("1e3", None), (None, None)])
+def test_ids_from_forms(raw, expected) -> None:
+    assert row_id(raw) == expected
