@@ -21,8 +21,9 @@ from .player import ROLE_NAMES
 bp = Blueprint("course", __name__, url_prefix="/course")
 
 KIND_WORDS = {"groups": ("workshop group", "Workshop groups"), "encounters": ("encounter", "Encounters")}
-ROLE_CHOICES = {"groups": (("student", "Student"), ("coach", "Coach")),
-                "encounters": (("student", "Student"), ("sp", "Standardized patient"), ("coach", "Coach"))}
+ROLE_CHOICES = {"groups": (("student", "Student", "Students"), ("coach", "Coach", "Coaches")),
+                "encounters": (("student", "Student", "Students"), ("sp", "Standardized patient", "Standardized patients"),
+                               ("coach", "Coach", "Coaches"))}
 REFRESH_WORDS = {"read": "The roster was read from your LMS.", "fresh": "The roster is up to date already.",
                  "busy": "Someone else is reading the roster right now; reload this page in a moment.",
                  "failed": "Rapport could not read the roster from your LMS."}
