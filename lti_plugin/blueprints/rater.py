@@ -176,10 +176,10 @@ def submit() -> Any:
         db.session.commit()
         return _render_form(who, where, subject_id=fields.get("subject"), encounter_id=fields.get("encounter"),
                             corrects_id=fields.get("corrects"), problems=[problem.message], status=422)
-    url = url_for("rater.rating", submission_id=row.id)
+    url = url_for("rater.rating", submission_id=row.id, submitted=1)
     if _wants_json():
         return jsonify({"id": row.id, "created": created, "url": url}), 201 if created else 200
-    return redirect(url_for("rater.rating", submission_id=row.id, submitted=1), code=303)
+    return redirect(url, code=303)
 
 
 @bp.get("/rate/ratings/<int(max=2147483647):submission_id>")
