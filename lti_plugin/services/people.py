@@ -169,7 +169,7 @@ def name_role(course_id: int, user_id: int, role: str, by: int) -> None:
 
 
 def search(people: Iterable[Person], query: str) -> list[Person]:
-    """People whose name or email contains every word of the query (case and accents as typed)."""
+    """People whose name or email contains every word of the query, ignoring case."""
     words = query.casefold().split()
     return [p for p in people
             if all(w in f"{p.user.display_name} {p.user.email}".casefold() for w in words)]

@@ -108,7 +108,7 @@ def test_a_refresh_is_bounded_in_time(app, client, platform, lms) -> None:
     lms.delay = 5.0
     started = time.monotonic()
     location, page = refresh(client, iris)
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 4.0  # the LMS would have taken 5 s
     assert "refreshed=failed" in location and "did not answer in time" in page_text(page)
     with app.app_context():
         assert db.session.scalar(select(CourseRoster.refreshed_at)) is None
