@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LAUNCH_SESSION_SECONDS", int, 28800, "How long a launch stays usable.", 60),
     Setting("PLATFORM_KEYS_CACHE_SECONDS", int, 3600, "How long a platform key set is kept.", 0),
     Setting("HTTP_TIMEOUT_SECONDS", float, 10.0, "Timeout for every call to a platform.", 0.1),
+    Setting("ROSTER_FRESH_SECONDS", int, 900, "How long a roster read from the LMS is used without asking again.", 0),
+    Setting("ROSTER_REFRESH_SECONDS", float, 8.0, "Longest a roster refresh may wait for the LMS, in all.", 0.5),
     Setting("MAX_ID_TOKEN_BYTES", int, 65536, "Largest id_token accepted.", 1024),
     Setting("KEY_GRACE_DAYS", int, 14, "Days a retired signing key stays published.", 0),
     Setting("TRUSTED_PROXIES", int, 0, "Proxies in front of Rapport (X-Forwarded-* hops).", 0),

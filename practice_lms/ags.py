@@ -110,6 +110,20 @@ def _error(status: int, error: str, description: str) -> tuple[Response, int]:
     return jsonify({"error": error, "error_description": description}), status
 
 
+def bearer_scopes(settings: PlatformSettings) -> set[str] | tuple[Response, int]:
+    """The scopes of the request's access token (issued by this LMS's /token), or the error answer."""
+    parts = request.headers.get("Authorization", "").split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return _error(401, "invalid_token", "a bearer token from /token is required")
+    try:
+        claims = Registration.decode_and_verify(parts[1], public_pem(settings.private_key_pem))
+    except jwt.PyJWTError as error:
+        return _error(401, "invalid_token", f"the access token is not valid: {error}")
+    if claims.get("iss") != settings.issuer or claims.get("sub") != settings.client_id:
+        return _error(401, "invalid_token", "the access token was not issued here for this tool")
+    return set(str(claims.get("scopes", "")).split())
+
+
 def install_services(app: Flask, settings: PlatformSettings, conf: LTI1P3PlatformConfAbstract) -> Gradebook:
     """Add the token endpoint, AGS and the gradebook pages to the practice LMS; returns its gradebook."""
     gradebook = Gradebook(settings.issuer)
@@ -118,21 +132,9 @@ def install_services(app: Flask, settings: PlatformSettings, conf: LTI1P3Platfor
     app.extensions["practice_tool_keys"] = tokens.tool_keys  # Rapport's keys, refetched on an unknown kid
     app.add_url_rule("/token", "token", tokens.view, methods=["POST"])
 
-    def token_scopes() -> set[str] | tuple[Response, int]:
-        parts = request.headers.get("Authorization", "").split()
-        if len(parts) != 2 or parts[0].lower() != "bearer":
-            return _error(401, "invalid_token", "a bearer token from /token is required")
-        try:
-            claims = Registration.decode_and_verify(parts[1], public_pem(settings.private_key_pem))
-        except jwt.PyJWTError as error:
-            return _error(401, "invalid_token", f"the access token is not valid: {error}")
-        if claims.get("iss") != settings.issuer or claims.get("sub") != settings.client_id:
-            return _error(401, "invalid_token", "the access token was not issued here for this tool")
-        return set(str(claims.get("scopes", "")).split())
-
     def service(allowed: tuple[str, ...], needs: tuple[str, ...], number: int | None = None
                 ) -> PracticeAGS | tuple[Response, int]:
-        scopes = token_scopes()
+        scopes = bearer_scopes(settings)
         if isinstance(scopes, tuple):
             return scopes
         if not scopes & {SCOPE + n for n in needs}:

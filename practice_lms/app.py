@@ -13,6 +13,7 @@ from .ags import install_services
 from .lti import FlaskPlatformRequest, PracticeMessageLaunch, PracticePlatform
 from .pages import STORAGE_FRAME, install_pages
 from .saved import keep_course
+from .nrps import install_nrps, nrps_claim
 from .settings import PlatformSettings
 
 STRICT_AUTH_PARAMS = {
@@ -35,6 +36,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
     conf = PracticePlatform(settings=settings)
     gradebook = install_services(app, settings, conf)  # /token, AGS, /gradebook
     activities = install_activities(app, settings, gradebook, app.extensions["practice_tool_keys"])
+    install_nrps(app, settings, conf, activities)  # /nrps/members
 
     install_pages(app, settings, activities)  # the course page, acting as someone, activities in frames
     if settings.course_file:
@@ -111,6 +113,7 @@ def create_platform(settings: PlatformSettings) -> Flask:
         )
         if not launch.get("deep_link"):
             message.set_extra_claims(gradebook.ags_claim(launch["link"]))
+        message.set_extra_claims(nrps_claim(settings))
         return message.lti_launch()
 
     return app

@@ -32,6 +32,11 @@ DEFAULT_PEOPLE = (
            ("http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",), "Coach"),
     Person("sp-maria", "Maria Santos", "Maria", "Santos", "maria.santos@example.edu",
            ("http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",), "Standardized patient"),
+    Person("stu-eli", "Eli Haddad", "Eli", "Haddad", "eli.haddad@example.edu", (MEMBERSHIP + "Learner",), "Student"),
+    Person("stu-farah", "Farah Iqbal", "Farah", "Iqbal", "farah.iqbal@example.edu", (MEMBERSHIP + "Learner",), "Student"),
+    Person("coach-lena", "Dr Lena Novak", "Lena", "Novak", "lena.novak@example.edu", (MEMBERSHIP + "Mentor",), "Coach"),
+    Person("sp-tomas", "Tomás Ruiz", "Tomás", "Ruiz", "tomas.ruiz@example.edu",
+           ("http://example.edu/roles#StandardizedPatient",), "Standardized patient"),
 )
 
 

@@ -10,7 +10,7 @@ from ..content.current import current_library
 from ..lti import claims as c
 from ..lti.deep_linking import ChosenItem, content_item, response_jwt, settings_allow
 from ..models import LaunchSession
-from ..services import activities
+from ..services import activities, ratings
 from ..services.errors import PlayerError
 from .lti import launch_url
 from .player import ROLE_NAMES
@@ -40,6 +40,7 @@ def catalogue() -> str:
         links_ok=links_ok, multiple=multiple, targets=targets, graded=activities.GRADED_KINDS,
         default_points=DEFAULT_POINTS, accept_lineitem=settings.get("accept_lineitem", True),
         platform_title=settings.get("title") or "", role_name=ROLE_NAMES.get(launch.role, launch.role),
+        checklist_options=ratings.deep_link_options(current_library()),
     )
 
 
@@ -66,7 +67,12 @@ def choose() -> str:
         item = activities.lookup(library, kind, item_id)
         graded = kind in activities.GRADED_KINDS
         points = activities.parse_points(request.form.get(f"points-{ref}"), DEFAULT_POINTS.get(kind)) if graded else None
-        chosen.append(ChosenItem(kind, item_id, item.title, item.summary, points, graded, target))
+        custom: dict[str, str] = {}
+        if kind == "checklist":  # who fills it in, when feedback is released, rater names; points optional
+            custom = ratings.deep_link_custom(item, request.form, ref)
+            points = activities.parse_points(request.form.get(f"points-{ref}")) if item.subject == "student" else None
+            graded = points is not None
+        chosen.append(ChosenItem(kind, item_id, item.title, item.summary, points, graded, target, custom))
     accept_lineitem = bool(settings.get("accept_lineitem", True))
     items = [content_item(i, launch_url(), accept_lineitem) for i in chosen]
     registration = launch.registration

@@ -179,7 +179,9 @@ def _record(message: RapportMessageLaunch, body: dict[str, Any]) -> tuple[str, L
     )
     activities.bind_from_custom(current_library(), session.resource_link)
     # Started carries no score, so it is sent only before any work exists: it would clear a grade.
-    if activities.activity(current_library(), session.resource_link) is not None and not has_progress(session):
+    # Only modules and quizzes are the learner's own work; a checklist's grade comes from ratings.
+    found = activities.activity(current_library(), session.resource_link)
+    if found is not None and found.kind in activities.GRADED_KINDS and not has_progress(session):
         send_started(session)
     db.session.commit()
     return token, session

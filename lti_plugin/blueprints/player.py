@@ -64,6 +64,8 @@ def home() -> Any:
         return redirect(url_for("player.quiz"))
     if found.kind == "survey":
         return redirect(url_for("surveys.survey"))
+    if found.kind == "checklist":
+        return redirect(url_for("rater.home"))
     return render_template("player/instrument.html", activity=found, **_context())
 
 
@@ -75,7 +77,8 @@ def choose() -> Response:
     if launch.resource_link is None:
         raise PlayerError("Open this from an activity in your course to choose what it shows.", 400)
     kind, _, item_id = request.form.get("item", "").partition(":")
-    points = activities.parse_points(request.form.get("points"), 100.0)
+    # Points are for modules and quizzes; a checklist is graded only when its page says so.
+    points = activities.parse_points(request.form.get("points"), 100.0) if kind in activities.GRADED_KINDS else None
     activities.bind(current_library(), launch.resource_link, kind, item_id, points)
     db.session.commit()
     return redirect(url_for("player.home"), code=303)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -25,6 +26,7 @@ class ChosenItem:
     points: float | None
     graded: bool
     target: str  # "iframe" or "window"
+    custom: Mapping[str, str] = field(default_factory=dict)  # more custom parameters (checklist settings)
 
 
 def settings_allow(settings: dict[str, Any]) -> tuple[bool, bool, list[str]]:
@@ -36,7 +38,7 @@ def settings_allow(settings: dict[str, Any]) -> tuple[bool, bool, list[str]]:
 
 def content_item(item: ChosenItem, launch_url: str, accept_lineitem: bool) -> dict[str, Any]:
     """One ltiResourceLink content item."""
-    custom = {"rapport_kind": item.kind, "rapport_id": item.item_id}
+    custom = {**item.custom, "rapport_kind": item.kind, "rapport_id": item.item_id}
     if item.points is not None:
         custom["rapport_points"] = f"{item.points:g}"
     result: dict[str, Any] = {

@@ -33,3 +33,17 @@ def rapport_role(lti_roles: Iterable[str]) -> str:
     if names & set(STUDENT_ROLES):
         return "student"
     return "other"
+
+
+COURSE_MANAGER_ROLES = ("Instructor", "Administrator", "ContentDeveloper")
+
+
+def manages_course(lti_roles: Iterable[str]) -> bool:
+    """Whether a role runs the course (Instructor, Administrator, ContentDeveloper; not TA or Mentor)."""
+    return bool({_short(r) for r in lti_roles if isinstance(r, str)} & set(COURSE_MANAGER_ROLES))
+
+
+def role_label(lti_roles: Iterable[str]) -> str:
+    """The course roles' short names for people pages, e.g. "Learner" or "TeachingAssistant"."""
+    names = [n for n in dict.fromkeys(_short(r) for r in lti_roles if isinstance(r, str)) if n]
+    return ", ".join(names) or "no course role"

@@ -17,7 +17,7 @@ from ..extensions import cache, db
 from ..models import ScoreDelivery
 from . import ags
 from .errors import ServiceCallError
-from .service_tokens import TokenSource, access_token, forget_token
+from .service_tokens import TokenSource, call_with_token
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -115,20 +115,7 @@ class ScoreSender:
 
     def _with_token(self, source: TokenSource, scope: str, send: Callable[[str], T]) -> T:
         """Call with a cached token; after a 401, get a fresh token and try once more."""
-        token = access_token(source, [scope], self.http)
-        try:
-            return send(token)
-        except ServiceCallError as problem:
-            if problem.status != 401:
-                raise
-        forget_token(source, [scope], token)
-        token = access_token(source, [scope], self.http)
-        try:
-            return send(token)
-        except ServiceCallError as problem:
-            if problem.status == 401:
-                problem.message += " (after a fresh access token too)"
-            raise
+        return call_with_token(source, [scope], self.http, send)
 
     def line_item(self, job: Job) -> str:
         """The line item's URL: remembered, found in the container, or created there (once)."""

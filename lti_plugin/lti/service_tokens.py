@@ -10,9 +10,9 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 import requests
@@ -29,6 +29,8 @@ ASSERTION_SECONDS = 300
 DEFAULT_LIFETIME = 3600  # what platforms use when they do not say (Security Framework 1.0)
 MARGIN_SECONDS = 60
 WAIT_STEP_SECONDS = 0.05
+
+T = TypeVar("T")
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -121,6 +123,26 @@ def _wait_for_other_process(key: str) -> str | None:
         if token:
             return token
     return None  # it failed or died: ask ourselves
+
+
+def call_with_token(source: TokenSource, scopes: Iterable[str], session: requests.Session,
+                    send: Callable[[str], T]) -> T:
+    """Call `send` with a cached token; after a 401, drop that token, get a fresh one and try once more."""
+    scope_list = sorted(set(scopes))
+    token = access_token(source, scope_list, session)
+    try:
+        return send(token)
+    except ServiceCallError as problem:
+        if problem.status != 401:
+            raise
+    forget_token(source, scope_list, token)
+    token = access_token(source, scope_list, session)
+    try:
+        return send(token)
+    except ServiceCallError as problem:
+        if problem.status == 401:
+            problem.message += " (after a fresh access token too)"
+        raise
 
 
 def forget_token(source: TokenSource, scopes: Iterable[str], token: str) -> None:

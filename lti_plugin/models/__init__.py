@@ -7,6 +7,9 @@ from .outbox import ScoreDelivery
 from .people import Course, Membership, ResourceLink, User
 from .progress import Acknowledgement, ModuleProgress, QuizAttempt, VideoProgress
 from .surveys import SurveyResponse, SurveySchedule, SurveyWindow
+from .groups import (CourseRole, CourseRoster, Encounter, EncounterMember, GroupMember, PeerAssignment,
+                     RosterMember, WorkshopGroup)
+from .ratings import ChecklistSetting, RatingAnswer, RatingDraft, RatingEvent, RatingSubmission
 
 __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
@@ -14,4 +17,7 @@ __all__ = [
     "ModuleProgress", "VideoProgress", "Acknowledgement", "QuizAttempt",
     "ScoreDelivery", "AdminUser", "LaunchRefusal", "RegistrationAttempt",
     "SurveySchedule", "SurveyWindow", "SurveyResponse",
+    "CourseRole", "CourseRoster", "RosterMember", "WorkshopGroup", "GroupMember", "Encounter",
+    "EncounterMember", "PeerAssignment", "ChecklistSetting", "RatingDraft", "RatingSubmission", "RatingAnswer",
+    "RatingEvent",
 ]

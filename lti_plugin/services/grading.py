@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from ..extensions import db
 from ..lti import claims as c
-from ..models import LaunchSession, ScoreDelivery, utcnow
+from ..models import LaunchSession, ScoreDelivery, User, utcnow
 from ..models.outbox import ACTIVITY_PROGRESS, GRADING_PROGRESS
 from .errors import PlayerError
 from .launches import opened_for_new_user
@@ -50,8 +50,9 @@ def line_item_key(*parts: str | None) -> str:
 
 def enqueue_score(launch: LaunchSession, *, score_given: float | None, score_maximum: float,
                   activity_progress: str, grading_progress: str, comment: str | None = None,
-                  line_item: LineItemSpec | None = None) -> ScoreDelivery | None:
+                  line_item: LineItemSpec | None = None, user: User | None = None) -> ScoreDelivery | None:
     """Write a score to the outbox in the caller's transaction (flush only, never commit, no network).
+    The score is the launch user's, or `user`'s (a rating's subject) through the launch's placement.
     Returns None when the launch carries no AGS endpoint claim (nothing to deliver)."""
     claim = ags_endpoint(launch)
     if claim is None:
@@ -60,11 +61,12 @@ def enqueue_score(launch: LaunchSession, *, score_given: float | None, score_max
     link = launch.resource_link
     lti_link_id = link.resource_link_id if link is not None else None
     lineitem, lineitems = _url(claim.get("lineitem")), _url(claim.get("lineitems"))
+    person = user or launch.user
     row = ScoreDelivery(
         registration_id=launch.registration_id,
-        user_id=launch.user_id,
+        user_id=person.id,
         resource_link_id=link.id if link is not None else None,
-        user_sub=launch.user.sub,
+        user_sub=person.sub,
         line_items_url=lineitems[:URL_LIMIT] if lineitems else None,
         lti_resource_link_id=lti_link_id,
         score_given=float(score_given) if score_given is not None else None,

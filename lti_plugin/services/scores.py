@@ -1,7 +1,7 @@
 """From a learner's result to the gradebook: only students' scores, on the placement's points."""
 from __future__ import annotations
 
-from ..models import LaunchSession
+from ..models import LaunchSession, User
 from .grading import LineItemSpec, enqueue_score
 
 DEFAULT_POINTS = 100.0
@@ -25,6 +25,11 @@ def send_score(launch: LaunchSession, share: float, *, completed: bool, title: s
     """Queue a student's score (a share 0..1) for the gradebook, in the caller's transaction."""
     if launch.role != "student":
         return
+    send_score_for(launch, launch.user, share, completed=completed, title=title)
+
+
+def send_score_for(launch: LaunchSession, user: User, share: float, *, completed: bool, title: str) -> None:
+    """Queue `user`'s score in the launch's placement (a rating's subject, scored through a rater's launch)."""
     maximum = points(launch)
     enqueue_score(
         launch,
@@ -33,6 +38,7 @@ def send_score(launch: LaunchSession, share: float, *, completed: bool, title: s
         activity_progress="Completed" if completed else "Submitted",
         grading_progress="FullyGraded",
         line_item=_line_item(launch, title),
+        user=user,
     )
 
 

@@ -44,4 +44,12 @@ class TestKey:
             header["kid"] = self.kid
         elif kid is not None:
             header["kid"] = kid
-        return jwt.encode(claims, self.private_pem, algorithm=alg, headers=header)
+        return jwt.encode(claims, self._private_key(), algorithm=alg, headers=header)
+
+    def _private_key(self) -> Any:
+        """The loaded key, kept: loading a PEM (with its consistency checks) costs about 0.1 s each time."""
+        loaded = self.__dict__.get("_loaded")
+        if loaded is None or loaded[0] != self.private_pem:
+            loaded = (self.private_pem, serialization.load_pem_private_key(self.private_pem.encode(), password=None))
+            self.__dict__["_loaded"] = loaded
+        return loaded[1]

@@ -64,7 +64,10 @@ def test_choosing_items_returns_a_signed_response_with_line_items(app, client, p
     assert module["custom"] == {"rapport_kind": "module", "rapport_id": "foundations", "rapport_points": "25"}
     assert module["url"] == "http://localhost/lti/launch" and "window" in module
     assert quiz["lineItem"]["scoreMaximum"] == 10.0
-    assert "lineItem" not in checklist and checklist["custom"] == {"rapport_kind": "checklist", "rapport_id": "coach-student"}
+    # A checklist without points has no gradebook column; its settings travel as custom parameters.
+    assert "lineItem" not in checklist and checklist["custom"] == {
+        "rapport_kind": "checklist", "rapport_id": "coach-student", "rapport_rater": "coach",
+        "rapport_release": "immediate", "rapport_confidential": "false"}
 
 
 def test_data_is_not_echoed_when_not_sent_and_lineitems_respect_the_platform(app, client, platform) -> None:
