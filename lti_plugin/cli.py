@@ -357,10 +357,25 @@ def _exec_gunicorn(host: str | None, port: int | None) -> None:
     os.execv(command[0], command)
 
 
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Remove expired launch sessions, pending logins, used nonces and registration attempts."""
+    from .services.housekeeping import purge_expired
+
+    removed = purge_expired()
+    db.session.commit()
+    click.echo("Removed " + ", ".join(f"{count} {label}" for label, count in removed.items()) + ".")
+
+
+# Every command but `init`, which must work before an app can be built, is also a `flask` command.
+APP_COMMANDS = (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command, admin_cli,
+                export_command, purge_command)
+
+
 def register_commands(app: Flask) -> None:
     """Attach Rapport's command groups to the app's CLI."""
-    for command in (platform_cli, deployment_cli, keys_cli, serve_command, content_cli, worker_command, admin_cli,
-                    export_command):
+    for command in APP_COMMANDS:
         app.cli.add_command(command)
 
 
@@ -390,8 +405,7 @@ def cli() -> None:
     """The `rapport` command group."""
 
 
-for _command in (init_command, serve_command, worker_command, platform_cli, deployment_cli, keys_cli, content_cli,
-                 admin_cli, export_command):
+for _command in (init_command, *APP_COMMANDS):
     cli.add_command(_command)
 
 

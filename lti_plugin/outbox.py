@@ -41,6 +41,7 @@ ERROR_LIMIT = 1000
 SUPERSEDED = "A newer score for the same line item and user replaced this one before it was sent."
 LIVE_STATES = ("pending", "delivered")
 SOURCE_SECONDS = 60.0
+HOUSEKEEPING_SECONDS = 3600.0  # how often a worker removes expired launch records
 
 
 class DeliveryWorker:
@@ -69,6 +70,7 @@ class DeliveryWorker:
         self._claim_min = max(1, threads // 4)
         self._known: dict[int, tuple[float, TokenSource]] = {}
         self.delivered = 0  # scores this worker delivered and recorded
+        self._housekeeping_due = time.monotonic()
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -98,6 +100,7 @@ class DeliveryWorker:
             idle = not jobs
             if inflight or jobs:
                 continue
+            self._housekeeping()
             if until == "due" or (until == "done" and not self._pending_left()):
                 break
             stop.wait(self.poll_seconds)
@@ -144,6 +147,22 @@ class DeliveryWorker:
                 else:
                     log.exception("grade worker could not record or claim scores")
                 return []
+
+    def _housekeeping(self) -> None:
+        """While idle, once an hour: remove expired launch records (any worker may; it is idempotent)."""
+        if time.monotonic() < self._housekeeping_due:
+            return
+        self._housekeeping_due = time.monotonic() + HOUSEKEEPING_SECONDS
+        from .services.housekeeping import purge_expired
+
+        with self.app.app_context():
+            try:
+                removed = purge_expired()
+                db.session.commit()
+                log.info("grade worker removed expired records: %s", removed)
+            except SQLAlchemyError as error:
+                db.session.rollback()
+                log.warning("grade worker could not remove expired records: %s", type(error).__name__)
 
     def _pending_left(self) -> bool:
         with self.app.app_context():

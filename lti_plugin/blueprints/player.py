@@ -64,9 +64,8 @@ def home() -> Any:
         return redirect(url_for("player.quiz"))
     if found.kind == "survey":
         return redirect(url_for("surveys.survey"))
-    if found.kind == "checklist":
-        return redirect(url_for("rater.home"))
-    return render_template("player/instrument.html", activity=found, **_context())
+    assert found.kind == "checklist", found.kind  # activities.KINDS: module, quiz, survey, checklist
+    return redirect(url_for("rater.home"))
 
 
 @bp.post("/home/choose")
