@@ -3,9 +3,7 @@ the browser while the connection is down, and the rating sent once when it is ba
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,27 +17,13 @@ from tests.helpers.ratings import RatingCourse
 from tests.integration.conftest import platform  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("RAPPORT_TEST_CHROMIUM", "/usr/bin/chromium")
 TABLET = {"width": 820, "height": 1180}
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, driven by Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def tablet(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport=TABLET, has_touch=True)
+def tablet(browser: Any) -> Iterator[Any]:
+    """A tablet-sized context in the session's Chromium (tests/browser/conftest.py)."""
+    context = browser.new_context(viewport=TABLET, has_touch=True)
     context.set_default_timeout(15000)
     yield context
     context.close()

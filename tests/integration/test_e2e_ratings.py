@@ -59,9 +59,9 @@ class Person:
     def open(self, title: str) -> requests.Response:
         """Open an activity from the course page, as this person."""
         page = BeautifulSoup(self.browser.get(self.lms + "/", timeout=10).text, "html.parser")
-        item = [li for li in page.select("ul.activities > li") if li.strong and li.strong.get_text() == title][-1]
-        link = item.find("a", string=lambda s: bool(s) and f"Open as {self.name} " in s)
-        response = launch(self.browser, self.lms + link["href"])
+        item = [li for li in page.select("ul.activities > li.activity") if li.h3 and li.h3.get_text(strip=True) == title][-1]
+        link_id = item.find("a", href=lambda h: bool(h) and h.startswith("/activity/"))["href"].rsplit("/", 1)[1]
+        response = launch(self.browser, f"{self.lms}/start/{self.id}?link={link_id}")
         assert response.status_code == 200, response.text[:300]
         self.tokens[title] = token_of(response)
         return response
