@@ -36,7 +36,7 @@ def catalogue() -> str:
     launch, settings = _launch()
     links_ok, multiple, targets = settings_allow(settings)
     return render_template(
-        "deep_linking/catalogue.html", entries=current_library().catalogue_entries(), launch=launch,
+        "deep_linking/catalogue.html", sections=current_library().catalogue_sections(), launch=launch,
         links_ok=links_ok, multiple=multiple, targets=targets, graded=activities.GRADED_KINDS,
         default_points=DEFAULT_POINTS, accept_lineitem=settings.get("accept_lineitem", True),
         platform_title=settings.get("title") or "", role_name=ROLE_NAMES.get(launch.role, launch.role),

@@ -23,6 +23,18 @@ from lti_plugin.content.model import (
 T = TypeVar("T")
 
 
+# Who an activity is for, in words: modules by their audience, checklists by who fills them in.
+AUDIENCE_WORDS = {"student": "students", "coach": "coaches", "sp": "standardized patients"}
+RATER_WORDS = {
+    "coach": "coaches, about a student",
+    "sp": "standardized patients, about a student",
+    "self": "each student, about themself",
+    "peer": "students, about a classmate",
+    "student": "students, about their coach",
+    "coach-self": "coaches, about themselves",
+}
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     """One item instructors can pick in deep linking."""
@@ -39,6 +51,13 @@ class CatalogueEntry:
     def resource_id(self) -> str:
         """`kind:id`, as written in catalogue.yaml."""
         return f"{self.kind}:{self.id}"
+
+    @property
+    def audience_text(self) -> str:
+        """Who it is for, in words ("for students", "filled in by coaches, about a student")."""
+        if self.kind == "checklist":
+            return "filled in by " + ", ".join(RATER_WORDS.get(a, a) for a in self.audience)
+        return "for " + " and ".join(AUDIENCE_WORDS.get(a, a) for a in self.audience)
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,13 @@ class ContentLibrary:
             self.entry(kind, item_id, section.title)
             for section in self.catalogue
             for kind, item_id in section.items
+        )
+
+    def catalogue_sections(self) -> tuple[tuple[str, tuple[CatalogueEntry, ...]], ...]:
+        """The catalogue's sections in the order catalogue.yaml gives, each with its entries."""
+        return tuple(
+            (section.title, tuple(self.entry(kind, item_id, section.title) for kind, item_id in section.items))
+            for section in self.catalogue
         )
 
     def counts(self) -> dict[str, int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import jwt
 from bs4 import BeautifulSoup
 
+from lti_plugin.content import get_library
+
 from tests.helpers.lti import INSTRUCTOR, LEARNER, page_text
 from tests.helpers.platform import CLIENT_ID, DEPLOYMENT, ISSUER, deep_linking_launch
 
@@ -34,10 +36,13 @@ def test_the_catalogue_lists_every_entry_with_time_and_audience(app, client, pla
     page = client.get(f"/deep-link?lt={token}")
     assert page.status_code == 200
     text = page_text(page)
-    assert "Relational skills foundations" in text and "about 40 min" in text and "for student" in text
+    assert "Relational skills foundations" in text and "about 40 min" in text and "for students" in text
+    assert "filled in by standardized patients, about a student" in text and " sp" not in text
     assert "Attitudes" in text or "attitudes" in text.lower()
     html = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert len(html.select("input[name=item][type=checkbox]")) == 15
+    legends = [legend.get_text(strip=True) for legend in html.select("form > fieldset > legend")]
+    assert legends == [section.title for section in get_library(app.config["CONTENT_DIR"]).catalogue]  # file order
     assert html.select_one("select#target") is not None
     # Choosing content is a step of the LMS's own flow: no way out of it to the dashboard.
     assert html.find("a", string="Course dashboard") is None
