@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 import sys
 from urllib.parse import urlsplit
 
@@ -324,12 +325,23 @@ def serve_command(ctx: click.Context, host: str | None, port: int | None, produc
     host, port = host or "127.0.0.1", port or 5000
     app = ctx.ensure_object(ScriptInfo).load_app()
     worker = start_background_worker(app)  # the embedded default delivers grades in-process
+    # A supervisor (systemd, a container runtime) stops a service with SIGTERM, whose default
+    # action ends the process at once, in the middle of a score being sent. Treat it as Ctrl-C,
+    # which the development server answers by returning, so the worker finishes what is in flight.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Rapport is listening on http://{host}:{port}/ (Ctrl-C stops it).")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if worker is not None:
             worker.stop(timeout=30)
+        click.echo("Rapport has stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Raise KeyboardInterrupt in the main thread, as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def gunicorn_command(host: str | None = None, port: int | None = None) -> list[str]:

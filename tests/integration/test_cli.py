@@ -188,3 +188,38 @@ def test_the_app_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "problem(s); fix them" in result.stderr
     assert ".yaml:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """A supervisor's SIGTERM lets the in-process grade worker finish, and the process exits 0."""
+    import signal
+    import socket
+    import time
+
+    instance = tmp_path / "instance"
+    assert run(instance, "init").returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env["RAPPORT_INSTANCE"] = str(instance)
+    server = subprocess.Popen([RAPPORT, "serve", "--port", str(port)], env=env, cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("rapport serve did not start listening")
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=45)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.communicate()
+    assert server.returncode == 0, output
+    assert "Rapport has stopped." in output
+    assert "Traceback" not in output
