@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import statistics
 
-import pytest
 from bs4 import BeautifulSoup
 
-from lti_plugin.content import get_library
 from lti_plugin.models.reflections import REFLECTION_LIMIT
 from tests.helpers.ratings import RatingCourse
 from tests.helpers.reports import cell
-
-
-@pytest.fixture
-def library(app):
-    return get_library(app.config["CONTENT_DIR"])
-
-
-@pytest.fixture
-def course(app, client, platform) -> RatingCourse:
-    built = RatingCourse(app, client, platform)
-    built.set_up()
-    return built
+from tests.integration.test_ratings_flow import course, library  # noqa: F401  (fixtures)
 
 
 def soup(response):

@@ -14,14 +14,12 @@ import pytest
 
 from lti_plugin.content import get_library
 from lti_plugin.extensions import db
-from lti_plugin.models import Deployment
-from tests.conftest import _clean, make_app
 from tests.helpers.course_data import build_course
 from tests.helpers.lti import INSTRUCTOR, LEARNER
-from tests.helpers.platform import Platform, launch, register
+from tests.helpers.platform import Platform, launch
 from tests.helpers.rating_data import PLACEMENTS, RatedCourse, add_ratings
 from tests.helpers.ratings import TA
-from tests.helpers.reports import cell, soup
+from tests.helpers.reports import cell, fresh_platform, soup
 
 STUDENT_SOURCES = ("self", "peer", "coach", "sp")
 WORDS = {"self": "Self-assessment", "peer": "Peer", "coach": "Coach", "sp": "Standardized patient"}
@@ -51,20 +49,10 @@ class Rated:
 
 @pytest.fixture(scope="module")
 def rated(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[Rated]:
-    app = make_app(migrated, redis_url)
-    _clean(app)
-    from lti_plugin.lti.keys import ensure_key
-
+    app, platform, deployment_id = fresh_platform(migrated, redis_url, keyset_server)
     with app.app_context():
-        ensure_key()
-        db.session.commit()
-    platform = register(app, keyset_server.url)
-    keyset_server.status = 200
-    keyset_server.keys = [platform.key]
-    with app.app_context():
-        deployment = db.session.scalar(db.select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
-        data = build_course(deployment.id, students=300, modules=("foundations",), quiz_placements=(), survey=False)
-        made = add_ratings(data, deployment.id, platform.issuer)
+        data = build_course(deployment_id, students=300, modules=("foundations",), quiz_placements=(), survey=False)
+        made = add_ratings(data, deployment_id, platform.issuer)
     yield Rated(app, platform, made, app.test_client(), get_library(app.config["CONTENT_DIR"]))
     with app.app_context():
         db.session.remove()
@@ -160,6 +148,9 @@ def pick_students(rated: RatedCourse) -> list[dict]:
 
 def test_students_reports_match_the_ratings(rated: Rated) -> None:
     data, made = rated.rated.course, rated.rated
+    assert len(data.students) == 300 and len(made.ratings) > 3000
+    assert {r["source"] for r in made.ratings} == {"self", "peer", "coach", "sp", "student", "coach-self"}
+    print(f"{len(made.ratings)} ratings, {sum(1 for r in made.ratings if not r['released'])} not released")
     both = {data.course_id, made.earlier_course_id}
     for student in pick_students(made):
         token = rated.token(student["sub"], [LEARNER], "student-self", student["name"])
