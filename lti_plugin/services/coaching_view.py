@@ -19,7 +19,7 @@ from ..models import (ChecklistSetting, Encounter, EncounterMember, GroupMember,
                       ResourceLink, User, WorkshopGroup)
 from .errors import PlayerError
 from .feedback import RatingView, confidential_links, view
-from .feedback_report import OVERALL, SkillRow, build_rows, released_ratings, skill_list
+from .feedback_report import SkillRow, build_rows, released_ratings, skill_list
 from .people import CourseAccess, named_roles
 from .rating_scope import SOURCE_WORDS
 from .ratings import custom_settings
@@ -225,5 +225,3 @@ def coaching_feedback(library: ContentLibrary, who: CourseAccess) -> CoachingFee
         RatingSubmission.released_at.is_(None))) or 0
     return CoachingFeedback(rows, comments, len(from_students), int(held))
 
-
-__all__ = ["coach_view", "coaching_feedback", "CoachView", "OVERALL"]

@@ -30,7 +30,6 @@ from .errors import PlayerError
 from .feedback import RatingView, confidential_links, view
 from .groups import group_ids_of, members_of_groups
 from .people import CourseAccess, course_role_of
-from .rating_scope import SOURCE_WORDS
 
 REPORT_SOURCES = ("self", "peer", "coach", "sp")  # the order of the columns, self first
 OTHER_SOURCES = ("peer", "coach", "sp")
@@ -241,5 +240,3 @@ def save_reflection(who: CourseAccess, raw: object) -> Reflection | None:
     db.session.flush()
     return found
 
-
-SOURCE_LABELS = {s: SOURCE_WORDS[s] for s in REPORT_SOURCES}
