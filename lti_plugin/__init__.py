@@ -48,16 +48,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .admin_auth import init_admin_sessions
     from .auth import add_launch_to_urls, launch_field
     from .blueprints import (admin, core, course, dashboard, deep_linking, lti, ops, player, rater, registration,
-                             surveys)
+                             reports, surveys)
     from .errors import register_error_handlers
 
     init_admin_sessions(app)
     for blueprint in (core.bp, lti.bp, player.bp, deep_linking.bp, registration.bp, admin.bp, surveys.bp, dashboard.bp,
-                      rater.bp, course.bp, ops.bp):
+                      rater.bp, course.bp, reports.bp, ops.bp):
         app.register_blueprint(blueprint)
     # Launch pages are authenticated by a token the page carries in its forms, not by a cookie,
     # so cross-site forgery cannot reach them (see auth.py); Flask-WTF guards cookie sessions.
-    for launch_pages in (player.bp, deep_linking.bp, surveys.bp, dashboard.bp, rater.bp, course.bp):
+    for launch_pages in (player.bp, deep_linking.bp, surveys.bp, dashboard.bp, rater.bp, course.bp, reports.bp):
         csrf.exempt(launch_pages)
     app.url_defaults(add_launch_to_urls)
     app.jinja_env.globals["launch_field"] = launch_field

@@ -10,6 +10,7 @@ from .surveys import SurveyResponse, SurveySchedule, SurveyWindow
 from .groups import (CourseRole, CourseRoster, Encounter, EncounterMember, GroupMember, PeerAssignment,
                      RosterMember, WorkshopGroup)
 from .ratings import ChecklistSetting, RatingAnswer, RatingDraft, RatingEvent, RatingSubmission
+from .reflections import Reflection
 
 __all__ = [
     "Base", "utcnow", "Registration", "Deployment", "SigningKey", "User", "Course",
@@ -19,5 +20,5 @@ __all__ = [
     "SurveySchedule", "SurveyWindow", "SurveyResponse",
     "CourseRole", "CourseRoster", "RosterMember", "WorkshopGroup", "GroupMember", "Encounter",
     "EncounterMember", "PeerAssignment", "ChecklistSetting", "RatingDraft", "RatingSubmission", "RatingAnswer",
-    "RatingEvent",
+    "RatingEvent", "Reflection",
 ]

@@ -94,7 +94,8 @@ def view(library: ContentLibrary, row: RatingSubmission, audience: str, confiden
     )
 
 
-def _confidential(link_ids: set[int]) -> dict[int, bool]:
+def confidential_links(link_ids: set[int]) -> dict[int, bool]:
+    """Whether each placement keeps its raters' names from the people rated."""
     if not link_ids:
         return {}
     rows = db.session.execute(select(ChecklistSetting.resource_link_id, ChecklistSetting.confidential)
@@ -107,7 +108,7 @@ def received(library: ContentLibrary, who: CourseAccess) -> list[RatingView]:
     links = set(db.session.scalars(select(RatingSubmission.resource_link_id).distinct().where(
         RatingSubmission.course_id == who.course_id, RatingSubmission.subject_id == who.user_id,
         RatingSubmission.released_at.is_not(None))))
-    hidden = _confidential(links)
+    hidden = confidential_links(links)
     rows = [r for link in links for r in released_latest(link, who.user_id)]
     rows.sort(key=lambda r: (r.observed_on, r.submitted_at), reverse=True)
     return [view(library, r, "subject", hidden.get(r.resource_link_id, False)) for r in rows]
@@ -144,6 +145,6 @@ def one(library: ContentLibrary, who: CourseAccess, submission_id: int) -> tuple
                                     .order_by(RatingSubmission.version))
         return view(library, row, audience, False), [view(library, r, audience, False) for r in others]
     if row.subject_id == who.user_id and row in released_latest(row.resource_link_id, who.user_id):
-        hidden = _confidential({row.resource_link_id}).get(row.resource_link_id, False)
+        hidden = confidential_links({row.resource_link_id}).get(row.resource_link_id, False)
         return view(library, row, "subject", hidden), []
     raise PlayerError("There is no such rating for you to see.", 404)

@@ -1,5 +1,5 @@
 """An automated WCAG 2.1 A/AA audit (axe-core, run inside Chromium) of every kind of page Rapport
-serves: the player, quizzes, the checklists, the survey, the dashboard, deep linking, the admin
+serves: the player, quizzes, the checklists, feedback reports, the coach's view, the survey, the dashboard, deep linking, the admin
 sign-in, a refusal. Every violation is listed with the elements it was found on."""
 from __future__ import annotations
 
@@ -96,6 +96,8 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
     ratings = RatingCourse(app, client, platform)
     ratings.set_up()
     ratings.submit("kofi", "coach-student", "ana", library, value=4)
+    ratings.submit("ana", "student-self", "ana", library, value=2)
+    ratings.submit("maria", "sp-student", "ana", library, value=5, encounter=ratings.row_ids("encounters")[0])
 
     pages = [
         f"/home?lt={learner}",
@@ -106,6 +108,9 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
         f"/rate?lt={ratings.launch('kofi', 'coach-student')}",
         f"/rate/form?lt={ratings.launch('kofi', 'coach-student')}&subject={ratings.user_id('ana')}",
         f"/feedback?lt={ratings.launch('ana', 'coach-student')}",
+        f"/report?lt={ratings.launch('ana', 'coach-student')}",
+        f"/report/{ratings.user_id('ana')}?lt={ratings.launch('iris', 'coach-student')}",
+        f"/coaching?lt={ratings.launch('kofi', 'coach-student')}",
         f"/rate?lt={ratings.launch('iris', 'coach-student')}",
         f"/course/people?lt={ratings.launch('iris', 'coach-student')}",
         f"/course/groups?lt={ratings.launch('iris', 'coach-student')}",

@@ -34,10 +34,9 @@ class BigCourse:
         return self.staff_client.get(path, query_string={"lt": self.staff_token, **query})
 
 
-@pytest.fixture(scope="module")
-def big_course(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[BigCourse]:
-    """300 learners, three modules, a standalone quiz, deliveries in every state, three survey rounds."""
-    app = make_app(migrated, redis_url, RESEARCH_KEY="research-key-for-tests-0123456789abcdef")
+def fresh_platform(migrated: str, redis_url: str, keyset_server: Any, **config: Any) -> tuple[Any, Platform, int]:
+    """An app on an emptied database with a signing key and a registered platform: (app, platform, deployment id)."""
+    app = make_app(migrated, redis_url, **config)
     _clean(app)
     from lti_plugin.lti.keys import ensure_key
 
@@ -49,7 +48,16 @@ def big_course(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[Bi
     keyset_server.keys = [platform.key]
     with app.app_context():
         deployment = db.session.scalar(db.select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
-        data = build_course(deployment.id, students=300)
+        return app, platform, deployment.id
+
+
+@pytest.fixture(scope="module")
+def big_course(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[BigCourse]:
+    """300 learners, three modules, a standalone quiz, deliveries in every state, three survey rounds."""
+    app, platform, deployment_id = fresh_platform(migrated, redis_url, keyset_server,
+                                                  RESEARCH_KEY="research-key-for-tests-0123456789abcdef")
+    with app.app_context():
+        data = build_course(deployment_id, students=300)
     client = app.test_client()
     token = launch(client, platform, sub="teacher-1", roles=[INSTRUCTOR], link="staff-home", name="Dr. Ifeoma Okafor",
                    email="okafor@school.example.edu")
