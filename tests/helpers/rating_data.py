@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import insert
@@ -224,7 +224,7 @@ class _Writer:
         """One submission (and its answers, written at the next flush)."""
         checklist = self.library.checklist(placement["checklist_id"])
         self.counter += 1  # sent the day after the encounter, each a little after the one before
-        moment = datetime.combine(observed, datetime.min.time()) + timedelta(days=1, seconds=37 * self.counter)
+        moment = datetime.combine(observed, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1, seconds=37 * self.counter)
         values: dict[str, int | None] = {}
         for item in checklist.items:
             missing = item.skill in (na or set()) or self.rng.random() < 0.08

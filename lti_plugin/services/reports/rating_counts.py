@@ -7,6 +7,7 @@ that replaced an earlier version. Released or not makes no difference: staff see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Float, cast, func, select
 
@@ -87,7 +88,7 @@ class RatingCounts:
         return tuple(r.source for r in self.by_source)
 
 
-def _current(course_id: int, link_ids: list[int] | None) -> list[object]:
+def _current(course_id: int, link_ids: list[int] | None) -> list[Any]:
     where = [RatingSubmission.course_id == course_id, RatingSubmission.superseded_at.is_(None)]
     if link_ids is not None:
         where.append(RatingSubmission.resource_link_id.in_(link_ids))
