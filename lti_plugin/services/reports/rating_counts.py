@@ -131,10 +131,12 @@ def rating_counts(course_id: int, link_ids: list[int] | None = None) -> RatingCo
 
 
 def ratings_stamp(course_id: int) -> str:
-    """What changes whenever a figure could: the count and newest id of the course's ratings, and how many
-    are tied to an encounter (a removed encounter unties its ratings). One aggregate over the course's rows."""
-    count, newest, in_encounters, current = db.session.execute(
-        select(func.count(), func.max(RatingSubmission.id), func.count(RatingSubmission.encounter_id),
-               func.count(RatingSubmission.superseded_at))
+    """What changes whenever a figure could: how many ratings the course has, the newest id and submission time
+    (ratings removed and others added since), how many are tied to an encounter (a removed encounter unties its
+    ratings) and how many were replaced. One aggregate over the course's rows."""
+    count, newest, latest, in_encounters, replaced = db.session.execute(
+        select(func.count(), func.max(RatingSubmission.id), func.max(RatingSubmission.submitted_at),
+               func.count(RatingSubmission.encounter_id), func.count(RatingSubmission.superseded_at))
         .where(RatingSubmission.course_id == course_id)).one()
-    return f"{int(count)}.{int(newest or 0)}.{int(in_encounters)}.{int(current)}"
+    moment = latest.isoformat() if latest is not None else "-"
+    return f"{int(count)}.{int(newest or 0)}.{moment}.{int(in_encounters)}.{int(replaced)}"

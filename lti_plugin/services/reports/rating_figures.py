@@ -49,7 +49,9 @@ def compute(course_id: int, link_ids: list[int] | None, stamp: str = "") -> Rati
 def rating_figures(scope: CourseScope, placement: Placement | None = None) -> RatingFigures:
     """The figures of the course or one placement: from the cache while no rating changed, else worked out and kept."""
     stamp = ratings_stamp(scope.course_id)
-    key = f"rating-figures:{FIGURES_VERSION}:{scope.course_id}:{placement.id if placement else 'all'}:{stamp}"
+    # the course's creation time too: a course made after another was removed may be given its id again
+    made = scope.course.created_at.isoformat() if scope.course.created_at else ""
+    key = f"rating-figures:{FIGURES_VERSION}:{scope.course_id}:{made}:{placement.id if placement else 'all'}:{stamp}"
     try:
         found = cache.get(key)
     except Exception:  # the cache is down: the figures can still be worked out
