@@ -32,7 +32,7 @@ from lti_plugin.models import (
     WorkshopGroup,
     utcnow,
 )
-from tests.helpers.course_data import FAMILY, GIVEN, GeneratedCourse
+from tests.helpers.course_data import GeneratedCourse, _person
 
 TA = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant"
 SP_ROLE = "http://example.edu/roles#StandardizedPatient"
@@ -72,13 +72,11 @@ class GeneratedRatings:
 
 
 def _people(rng: random.Random, count: int, issuer: str, role: str, start: int) -> list[User]:
-    people = []
-    for i in range(count):
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        title = "Dr. " if role == "coach" else ""
-        people.append(User(issuer=issuer, sub=f"lms-{role}-{uuid.UUID(int=rng.getrandbits(128))}", given_name=given,
-                           family_name=family, name=f"{title}{given} {family}",
-                           email=f"{given.lower()}.{family.lower()}.{role}{start + i}@hospital.example.org"))
+    people = [_person(rng, start + i, issuer, role) for i in range(count)]
+    for user in people:  # coaches and SPs work for the hospital
+        user.email = user.email.replace("@school.example.edu", f".{role}@hospital.example.org")
+        if role == "coach":
+            user.name = f"Dr. {user.name}"
     return people
 
 

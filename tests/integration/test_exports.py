@@ -26,6 +26,15 @@ def parsed(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def left_out_of_research_only(course: BigCourse, kind: str, placement: str, rows: int) -> None:
+    """The placement's rows are in the named file and, as one small group, not in the research file."""
+    named = parsed(download(course, kind).get_data(as_text=True))
+    assert sum(1 for r in named if r["placement"] == placement) == rows
+    response = download(course, kind, deidentified="1")
+    assert response.headers["X-Rapport-Suppressed-Groups"] == "1"
+    assert len(parsed(response.get_data(as_text=True))) == len(named) - rows
+
+
 def identifying_values(course: BigCourse) -> list[str]:
     """Every value that names a person, a place in the LMS or is free text, in the whole data set."""
     data = course.data
@@ -187,12 +196,7 @@ def test_small_groups_are_left_out_of_deidentified_exports_only(big_course: BigC
         db.session.commit()
         link_id = link.id
     try:
-        named = parsed(download(big_course, "scores").get_data(as_text=True))
-        assert sum(1 for r in named if r["placement"] == "Small section quiz") == 4
-        response = download(big_course, "scores", deidentified="1")
-        assert response.headers["X-Rapport-Suppressed-Groups"] == "1"
-        research = parsed(response.get_data(as_text=True))
-        assert len(research) == len(named) - 4
+        left_out_of_research_only(big_course, "scores", "Small section quiz", 4)
         result = big_course.app.test_cli_runner().invoke(
             args=["export", "scores", "--course", str(data.course_id), "--deidentified"])
         assert result.exit_code == 0
@@ -227,11 +231,7 @@ def test_ratings_of_fewer_than_five_people_in_an_encounter_are_left_out_of_resea
         db.session.commit()
         link_id = link.id
     try:
-        named = parsed(download(big_course, "ratings").get_data(as_text=True))
-        assert sum(1 for r in named if r["placement"] == "Resit station") == 3
-        response = download(big_course, "ratings", deidentified="1")
-        assert response.headers["X-Rapport-Suppressed-Groups"] == "1"
-        assert len(parsed(response.get_data(as_text=True))) == len(named) - 3
+        left_out_of_research_only(big_course, "ratings", "Resit station", 3)
     finally:
         with big_course.app.app_context():
             db.session.execute(delete(RatingSubmission).where(RatingSubmission.resource_link_id == link_id))
