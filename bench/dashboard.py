@@ -1,12 +1,16 @@
-"""Time to first byte of the instructor's dashboard on a course of 400 learners x 5 modules with quizzes.
+"""Time to first byte of the instructor's dashboard on a course of 400 learners x 5 modules with quizzes, and ratings.
 
     python -m bench.dashboard                     # SQLite in a temporary folder
     python -m bench.dashboard --database postgresql+psycopg://postgres@127.0.0.1/postgres [--redis redis://...]
 
 It builds the course (learners, module progress, quiz attempts, grade deliveries in every state,
-three survey rounds), serves Rapport over real HTTP on 127.0.0.1, launches as the instructor with a
-signed id_token, then asks each page N times and prints the median and 95th percentile of the time
-to the first byte of the response, and of the whole response. Figures, not a test: nothing fails.
+three survey rounds, and ratings from coaches, SPs, peers and students in workshops and at three
+OSCE stations, some corrected, with pairs of raters), serves Rapport over real HTTP on 127.0.0.1,
+launches as the instructor with a signed id_token, then asks each page N times and prints the median
+and 95th percentile of the time to the first byte of the response, and of the whole response. The
+rating figures are cached under a stamp of the course's ratings, so they are timed twice: as staff
+usually meet them (the cache holds them), and with a new rating written before every request (the
+stamp changed, so the figures are worked out again). Figures, not a test: nothing fails.
 """
 from __future__ import annotations
 
@@ -35,8 +39,12 @@ PAGES = [
     ("grades (failed and pending)", "/dashboard/grades"),
     ("one learner", None),
     ("survey cohort view", "/survey/results"),
+    ("ratings: counts and agreement", "/dashboard/ratings"),
+    ("ratings: one placement", "ratings-placement"),
+    ("ratings, after a new rating (no cache)", "ratings-fresh"),
     ("export: progress (CSV, streamed)", "/dashboard/exports/progress.csv"),
     ("export: scores (CSV, streamed)", "/dashboard/exports/scores.csv"),
+    ("export: ratings (CSV, streamed)", "/dashboard/exports/ratings.csv"),
 ]
 
 
@@ -88,11 +96,13 @@ def main() -> None:
 
     from lti_plugin.extensions import db
     from lti_plugin.lti.keys import ensure_key
-    from lti_plugin.models import Deployment, ModuleProgress, QuizAttempt, ScoreDelivery, SurveyResponse, User
+    from lti_plugin.models import (Deployment, ModuleProgress, QuizAttempt, RatingAnswer, RatingSubmission, ScoreDelivery,
+                                   SurveyResponse, User)
     from tests.conftest import KeySetServer, free_port, make_app
     from tests.helpers.course_data import build_course
     from tests.helpers.lti import INSTRUCTOR
     from tests.helpers.platform import launch, register
+    from tests.helpers.rating_data import add_ratings
 
     url, drop = _database(args.database)
     try:
@@ -108,8 +118,10 @@ def main() -> None:
         with app.app_context():
             deployment = db.session.scalar(db.select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
             data = build_course(deployment.id, students=args.students, modules=MODULES, quiz_placements=QUIZZES)
+            made = add_ratings(data)
             counts = {model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
-                      for model in (User, ModuleProgress, QuizAttempt, ScoreDelivery, SurveyResponse)}
+                      for model in (User, ModuleProgress, QuizAttempt, ScoreDelivery, SurveyResponse, RatingSubmission,
+                                    RatingAnswer)}
         built = time.perf_counter() - started
         host, port = "127.0.0.1", free_port("127.0.0.1")
         server = make_server(host, port, app, threaded=True)
@@ -123,10 +135,20 @@ def main() -> None:
         print("rows: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
         print(f"{'page':36} {'TTFB median':>12} {'TTFB p95':>10} {'total median':>13}  (ms, {args.repeat} requests each)")
         learner = data.students[len(data.students) // 2]["user_id"]
+        osce = made.placement("Standardized patient")["link_id"]
         for name, path in PAGES:
+            before = None
+            if path == "ratings-fresh":
+                path, before = "/dashboard/ratings", lambda: _new_rating(app, made)
+            elif path == "ratings-placement":
+                path = f"/dashboard/ratings?placement={osce}"
             path = path or f"/dashboard/learners/{learner}"
             timed_get(base, path, token)  # warm up
-            samples = [timed_get(base, path, token) for _ in range(args.repeat)]
+            samples = []
+            for _ in range(args.repeat):
+                if before:
+                    before()
+                samples.append(timed_get(base, path, token))
             statuses = {status for _, _, status in samples}
             firsts = sorted(s[0] * 1000 for s in samples)
             wholes = [s[1] * 1000 for s in samples]
@@ -140,6 +162,24 @@ def main() -> None:
             db.engine.dispose()
     finally:
         drop()  # type: ignore[operator]
+
+
+def _new_rating(app: object, made: object) -> None:
+    """Write one more SP rating at the first station, as a rater submitting would (it changes the ratings' stamp)."""
+    from lti_plugin.extensions import db
+    from lti_plugin.models import RatingAnswer, RatingSubmission
+
+    with app.app_context():  # type: ignore[attr-defined]
+        model = db.session.get(RatingSubmission, made.current[-1]["id"])  # type: ignore[attr-defined]
+        copy = RatingSubmission(
+            client_id=uuid.uuid4().hex, series=uuid.uuid4().hex, version=1, course_id=model.course_id,
+            resource_link_id=model.resource_link_id, checklist_id=model.checklist_id,
+            checklist_version=model.checklist_version, source=model.source, rater_id=model.rater_id,
+            subject_id=model.subject_id, encounter_id=model.encounter_id, observed_on=model.observed_on,
+            global_rating=model.global_rating, comments={}, launch_ref="bench")
+        copy.answers = [RatingAnswer(item_id=a.item_id, skill_id=a.skill_id, value=a.value) for a in model.answers]
+        db.session.add(copy)
+        db.session.commit()
 
 
 if __name__ == "__main__":

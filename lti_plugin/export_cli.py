@@ -62,7 +62,7 @@ def find_course(reference: str) -> Course:
               help="Write to this file (written in full, then moved into place) instead of standard output.")
 @with_appcontext
 def export_command(kind: str, course_ref: str, deidentified: bool, survey: str, output: Path | None) -> None:
-    """Write a CSV export of a course: progress, scores or survey-answers."""
+    """Write a CSV export of a course: progress, scores, ratings or survey-answers."""
     from .cli import Failure
 
     course = find_course(course_ref)

@@ -7,6 +7,7 @@ from flask import abort
 
 from ..auth import current_launch
 from ..content.current import current_library
+from ..lti.roles import manages_course
 from ..models import Course, LaunchSession
 from ..services.reports.scope import CourseScope, course_scope
 
@@ -33,10 +34,24 @@ def staff_scope() -> CourseScope:
     return course_scope(current_library(), launch_course())
 
 
+def is_instructor() -> bool:
+    """Whether the launch runs the course (Instructor, Administrator, ContentDeveloper; not a TA or Mentor)."""
+    current = launch()
+    return current.role == "staff" and manages_course(current.lti_roles or [])
+
+
+def instructor_scope() -> CourseScope:
+    """The launch's course for pages only its instructors may see (every rating, by everyone): 403 for other staff."""
+    if not is_instructor():
+        abort(403, description="Only the course's instructors can see every rating of the course.")
+    return staff_scope()
+
+
 def page_context(**extra: Any) -> dict[str, Any]:
     """What every launch page's template needs: the launch and the role's name."""
     current = launch()
-    return {"launch": current, "role_name": ROLE_NAMES.get(current.role, current.role), **extra}
+    return {"launch": current, "role_name": ROLE_NAMES.get(current.role, current.role), "instructor": is_instructor(),
+            **extra}
 
 
 def whole_number(raw: str | None, default: int = 1, highest: int = 100000) -> int:

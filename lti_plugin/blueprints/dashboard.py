@@ -1,4 +1,4 @@
-"""The instructor's dashboard: course figures, the learners table, grade deliveries with resending, exports.
+"""The instructor's dashboard: course figures, the learners table, grade deliveries with resending, ratings, exports.
 
 Every view is for staff of the launch's course only (`role_required("staff")`), and every
 service call is scoped to that course; ids in URLs are looked up inside it, never trusted.
@@ -14,9 +14,13 @@ from ..extensions import db
 from ..services.errors import PlayerError
 from ..services.exports.registry import EXPORTS, build_export
 from ..services.reports import deliveries, progress, quiz_scores, roster
+from ..services.reports.agreement import MIN_PAIRS
+from ..services.reports.rating_counts import source_name
+from ..services.reports.rating_figures import checklist_placement, rating_figures
 from ..services.reports.sections import build_all
 from ..services.surveys.schedule import course_schedules
-from .course_access import page_context, staff_scope, whole_number
+from .course_access import instructor_scope, is_instructor, page_context, staff_scope, whole_number
+from .rating_charts import agreement_chart, checklist_title, in_framework_order, skill_name, source_chart
 from .report_filters import FILTERS
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -29,7 +33,7 @@ for _name, _filter in FILTERS.items():
 def overview() -> str:
     """Course figures, section by section."""
     scope = staff_scope()
-    shared, sections = build_all(scope)
+    shared, sections = build_all(scope, instructor=is_instructor())
     return render_template("dashboard/overview.html", scope=scope, shared=shared, sections=sections,
                            note=roster.ROSTER_NOTE, **page_context())
 
@@ -101,13 +105,31 @@ def resend(delivery_id: int) -> Response:
     return redirect(url_for("dashboard.grades", state=request.form.get("state", "problems"), resent=copy.id), code=303)
 
 
+@bp.get("/ratings")
+@role_required("staff")
+def ratings() -> str:
+    """Rating counts by source, placement and skill, and agreement between raters (of one placement, if asked)."""
+    scope = instructor_scope()
+    chosen = checklist_placement(scope, request.args.get("placement"))
+    figures = rating_figures(scope, chosen)
+    library = scope.library
+    skills = [s.id for s in library.skills.skills if any(r.skill_id == s.id for r in figures.counts.by_skill)]
+    return render_template(
+        "dashboard/ratings.html", scope=scope, chosen=chosen, figures=figures, skills=skills,
+        placements=scope.of_kind("checklist"), min_pairs=MIN_PAIRS, source_chart=source_chart(figures.counts),
+        agreement_charts={c.checklist_id: agreement_chart(library, c) for c in figures.agreement.checklists},
+        skill_name=lambda skill: skill_name(library, skill), checklist_title=lambda c: checklist_title(library, c),
+        in_order=lambda rows: in_framework_order(library, rows), source_name=source_name, **page_context())
+
+
 @bp.get("/exports")
 @role_required("staff")
 def exports() -> str:
     """The CSV files staff can download, identified or de-identified."""
     scope = staff_scope()
     surveys = sorted({s.survey_id for s in course_schedules(scope.course_id)})
-    return render_template("dashboard/exports.html", scope=scope, kinds=list(EXPORTS.values()), surveys=surveys,
+    kinds = [kind for kind in EXPORTS.values() if is_instructor() or not kind.instructors_only]
+    return render_template("dashboard/exports.html", scope=scope, kinds=kinds, surveys=surveys,
                            research_ready=bool(current_app.config.get("RESEARCH_KEY")), **page_context())
 
 
@@ -116,6 +138,8 @@ def exports() -> str:
 def export(name: str) -> Response:
     """A CSV file streamed as it is read from the database."""
     scope = staff_scope()
+    if name in EXPORTS and EXPORTS[name].instructors_only and not is_instructor():
+        abort(403, description="Only the course's instructors can export every rating of the course.")
     deidentified = request.args.get("deidentified") == "1"
     options = {"survey": request.args.get("survey", "")[:100]}
     made = build_export(name, scope, deidentified=deidentified, research_key=current_app.config.get("RESEARCH_KEY", ""),

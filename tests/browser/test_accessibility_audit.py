@@ -1,5 +1,6 @@
 """An automated WCAG 2.1 A/AA audit (axe-core, run inside Chromium) of every kind of page Rapport
-serves: the player, quizzes, the checklists, feedback reports, the coach's view, the survey, the dashboard, deep linking, the admin
+serves: the player, quizzes, the checklists, feedback reports, the coach's view, the survey, the dashboard (with its
+rating figures), deep linking, the admin
 sign-in, a refusal. Every violation is listed with the elements it was found on."""
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from werkzeug.security import generate_password_hash
 
 from lti_plugin.content import get_library
 from lti_plugin.extensions import db
-from lti_plugin.models import AdminUser
+from lti_plugin.models import AdminUser, Deployment
 from tests.helpers.lti import INSTRUCTOR
 from tests.integration.test_survey import schedule_form
 from tests.helpers.platform import deep_linking_launch, launch
+from tests.helpers.course_data import build_course
+from tests.helpers.rating_pairs import add_ratings
 from tests.helpers.ratings import RatingCourse
 from tests.integration.conftest import platform  # noqa: F401  (fixture)
 
@@ -98,6 +102,12 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
     ratings.submit("kofi", "coach-student", "ana", library, value=4)
     ratings.submit("ana", "student-self", "ana", library, value=2)
     ratings.submit("maria", "sp-student", "ana", library, value=5, encounter=ratings.row_ids("encounters")[0])
+    with app.app_context():  # a course with ratings from every source and pairs of raters, for the rating figures
+        deployment = db.session.scalar(select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
+        rated = build_course(deployment.id, students=40, survey=False, context_id="audit-rated", title="Audit rated course")
+        osce = add_ratings(rated).placement("Coach observation")["link_id"]
+    rated_teacher = launch(client, platform, sub="audit-rated-teacher", roles=[INSTRUCTOR], link="audit-rated-home",
+                           lti_context={"id": "audit-rated", "title": "Audit rated course"})
 
     pages = [
         f"/home?lt={learner}",
@@ -120,6 +130,11 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
         f"/dashboard?lt={teacher}",
         f"/dashboard/learners?lt={teacher}",
         f"/dashboard/grades?lt={teacher}",
+        f"/dashboard/exports?lt={teacher}",
+        f"/dashboard?lt={rated_teacher}",
+        f"/dashboard/ratings?lt={rated_teacher}",
+        f"/dashboard/ratings?lt={rated_teacher}&placement={osce}",
+        f"/dashboard/ratings?lt={ratings.launch('iris', 'coach-student')}",
         "/",
         "/lti/login?iss=https://unknown.example.edu&login_hint=x&target_link_uri=http://localhost/lti/launch",
     ]

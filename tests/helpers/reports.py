@@ -1,4 +1,4 @@
-"""One realistic course (300 learners) built once per test module, with launches into it through a signed id_token."""
+"""One realistic course (300 learners, with ratings) built once per test module, with launches into it through a signed id_token."""
 from __future__ import annotations
 
 import math
@@ -17,6 +17,7 @@ from tests.conftest import _clean, make_app
 from tests.helpers.course_data import GeneratedCourse, build_course
 from tests.helpers.lti import INSTRUCTOR
 from tests.helpers.platform import Platform, launch, register
+from tests.helpers.rating_pairs import GeneratedRatings, add_ratings
 
 
 @dataclass
@@ -28,6 +29,7 @@ class BigCourse:
     data: GeneratedCourse
     staff_client: Any
     staff_token: str
+    ratings: GeneratedRatings
 
     def get(self, path: str, **query: str) -> Any:
         """GET a page as the course's instructor."""
@@ -53,15 +55,17 @@ def fresh_platform(migrated: str, redis_url: str, keyset_server: Any, **config: 
 
 @pytest.fixture(scope="module")
 def big_course(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[BigCourse]:
-    """300 learners, three modules, a standalone quiz, deliveries in every state, three survey rounds."""
+    """300 learners, three modules, a standalone quiz, deliveries in every state, three survey rounds, and ratings
+    from every source with pairs of raters (tests/helpers/rating_pairs.py)."""
     app, platform, deployment_id = fresh_platform(migrated, redis_url, keyset_server,
                                                   RESEARCH_KEY="research-key-for-tests-0123456789abcdef")
     with app.app_context():
         data = build_course(deployment_id, students=300)
+        ratings = add_ratings(data)
     client = app.test_client()
     token = launch(client, platform, sub="teacher-1", roles=[INSTRUCTOR], link="staff-home", name="Dr. Ifeoma Okafor",
                    email="okafor@school.example.edu")
-    yield BigCourse(app, platform, data, client, token)
+    yield BigCourse(app, platform, data, client, token, ratings)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -13,7 +13,7 @@ from lti_plugin.extensions import db
 from lti_plugin.models import QuizAttempt, ResourceLink, User
 from tests.helpers.reports import BigCourse, big_course, student_ids  # noqa: F401  (fixture)
 
-KINDS = ("progress", "scores", "survey-answers")
+KINDS = ("progress", "scores", "survey-answers", "ratings")
 
 
 def download(course: BigCourse, kind: str, **query: str):
@@ -26,6 +26,15 @@ def parsed(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def left_out_of_research_only(course: BigCourse, kind: str, placement: str, rows: int) -> None:
+    """The placement's rows are in the named file and, as one small group, not in the research file."""
+    named = parsed(download(course, kind).get_data(as_text=True))
+    assert sum(1 for r in named if r["placement"] == placement) == rows
+    response = download(course, kind, deidentified="1")
+    assert response.headers["X-Rapport-Suppressed-Groups"] == "1"
+    assert len(parsed(response.get_data(as_text=True))) == len(named) - rows
+
+
 def identifying_values(course: BigCourse) -> list[str]:
     """Every value that names a person, a place in the LMS or is free text, in the whole data set."""
     data = course.data
@@ -35,6 +44,13 @@ def identifying_values(course: BigCourse) -> list[str]:
     for placement in data.placements:
         values += [placement["title"], placement["lti_id"]]
     values += [r["last_error"] for r in data.deliveries if r["last_error"]]
+    made = course.ratings  # raters (coaches, SPs, students) and the people they rated, and what they wrote
+    for person in made.coaches + made.sps:
+        values += [person["name"], person["given"], person["family"], person["email"], person["sub"]]
+    for placement in made.placements:
+        values += [placement["title"], placement["lti_id"]]
+    values += [g["name"] for g in made.groups] + [e["name"] for e in made.encounters]
+    values += [text for rating in made.submissions for text in rating["comments"].values()]
     return sorted(set(values), key=len, reverse=True)
 
 
@@ -99,7 +115,8 @@ def test_the_survey_export_has_every_submitted_response_with_scores(big_course: 
 
 def test_deidentified_exports_hold_no_identifying_value(big_course: BigCourse, tmp_path: Path) -> None:
     forbidden = identifying_values(big_course)
-    assert len(forbidden) > 800  # 302 people x (name, given, family, email, sub), deduplicated
+    assert len(forbidden) > 800 + 1000  # 302 learners and staff, 32 raters, and over a thousand comments
+    assert sum(len(r["comments"]) for r in big_course.ratings.submissions) > 1000
     files = {}
     for kind in KINDS:
         response = download(big_course, kind, deidentified="1")
@@ -112,16 +129,57 @@ def test_deidentified_exports_hold_no_identifying_value(big_course: BigCourse, t
     assert "Wrote 900 row(s) of progress" in result.output
     files["cli-progress"] = out.read_bytes().decode("utf-8")
     assert files["cli-progress"] == files["progress"]  # the same service code behind both
+    result = runner.invoke(args=["export", "ratings", "--course", str(big_course.data.course_id), "--deidentified", "-o",
+                                 str(tmp_path / "ratings.csv")])
+    assert result.exit_code == 0 and f"Wrote {len(big_course.ratings.current)} row(s) of ratings" in result.output
+    assert (tmp_path / "ratings.csv").read_bytes().decode("utf-8") == files["ratings"]
     for name, text in files.items():
         for value in forbidden:
             assert value not in text, (name, value)
         assert not re.search(r"\d{2}:\d{2}", text), name  # dates, never times
         assert re.search(r"P-[0-9a-f]{16}", text)
-    ids = {kind: {row["person_id"] for row in parsed(text)} for kind, text in files.items()}
+    ids = {kind: {row["person_id"] for row in parsed(text)} for kind, text in files.items() if kind != "ratings"}
     assert ids["scores"] <= ids["progress"] and ids["survey-answers"] <= ids["progress"]  # stable across kinds
     assert len(ids["progress"]) == len(big_course.data.students)
+    rated = parsed(files["ratings"])
+    assert len(rated) == len(big_course.ratings.current)  # no placement's encounter has fewer than five people rated
+    students = {r["subject_id"] for r in rated if r["source"] in ("coach", "sp", "self", "peer")}
+    assert students <= ids["progress"] and len(students) > 250  # the same pseudonym as in the other files
+    raters = {r["rater_id"] for r in rated if r["source"] in ("coach", "sp")}
+    assert len(raters) == len({r["rater_id"] for r in big_course.ratings.current if r["source"] in ("coach", "sp")})
+    assert raters.isdisjoint(ids["progress"]) and all(re.fullmatch(r"P-[0-9a-f]{16}", p) for p in raters)
+    assert not any(column.startswith("comment") for column in rated[0])
     again = download(big_course, "progress", deidentified="1").get_data(as_text=True)
     assert again == files["progress"]  # and across exports
+
+
+def test_the_ratings_export_has_every_current_rating_with_its_levels_and_comments(big_course: BigCourse) -> None:
+    response = download(big_course, "ratings")
+    assert response.is_streamed and "rapport-ratings-rs101-" in response.headers["Content-Disposition"]
+    rows = parsed(response.get_data(as_text=True))
+    made = big_course.ratings
+    expected = {(r["series"], r["version"]): r for r in made.current}
+    assert len(rows) == len(expected)
+    people = {p["user_id"]: p for p in big_course.data.students + made.coaches + made.sps}
+    encounters = {e["id"]: e["name"] for e in made.encounters}
+    titles = {p["link_id"]: p["title"] for p in made.placements}
+    for row in rows:
+        rating = expected[(row["rating_series"], int(row["version"]))]
+        rater, subject = people[rating["rater_id"]], people[rating["subject_id"]]
+        assert (row["rater_name"], row["rater_email"], row["rater_lms_id"]) == (rater["name"], rater["email"], rater["sub"])
+        assert (row["subject_name"], row["subject_email"], row["subject_lms_id"]) == (subject["name"], subject["email"], subject["sub"])
+        assert row["placement"] == titles[rating["link_id"]] and row["source"] == rating["source"]
+        assert row["encounter"] == (encounters[rating["encounter_id"]] if rating["encounter_id"] else "")
+        assert row["observed_on"] == rating["observed_on"].isoformat() and row["overall"] == str(rating["global"])
+        for item, value in rating["values"].items():
+            assert row[f"skill_{rating['skills'][item]}"] == ("na" if value is None else str(value))
+        for prompt, text in rating["comments"].items():
+            assert row[f"comment_{prompt}"] == text
+    research = parsed(download(big_course, "ratings", deidentified="1").get_data(as_text=True))
+    versions = sorted(int(r["version"]) for r in research)
+    assert versions == sorted(r["version"] for r in made.current) and versions[-1] == 2  # corrections, current only
+    assert len({r["rating_id"] for r in research}) == len(research)
+    assert len({r["encounter_id"] for r in research if r["encounter_id"]}) == len(made.encounters)
 
 
 def test_small_groups_are_left_out_of_deidentified_exports_only(big_course: BigCourse) -> None:
@@ -138,12 +196,7 @@ def test_small_groups_are_left_out_of_deidentified_exports_only(big_course: BigC
         db.session.commit()
         link_id = link.id
     try:
-        named = parsed(download(big_course, "scores").get_data(as_text=True))
-        assert sum(1 for r in named if r["placement"] == "Small section quiz") == 4
-        response = download(big_course, "scores", deidentified="1")
-        assert response.headers["X-Rapport-Suppressed-Groups"] == "1"
-        research = parsed(response.get_data(as_text=True))
-        assert len(research) == len(named) - 4
+        left_out_of_research_only(big_course, "scores", "Small section quiz", 4)
         result = big_course.app.test_cli_runner().invoke(
             args=["export", "scores", "--course", str(data.course_id), "--deidentified"])
         assert result.exit_code == 0
@@ -151,6 +204,37 @@ def test_small_groups_are_left_out_of_deidentified_exports_only(big_course: BigC
     finally:
         with big_course.app.app_context():
             db.session.execute(delete(QuizAttempt).where(QuizAttempt.resource_link_id == link_id))
+            db.session.execute(delete(ResourceLink).where(ResourceLink.id == link_id))
+            db.session.commit()
+
+
+def test_ratings_of_fewer_than_five_people_in_an_encounter_are_left_out_of_research_files(big_course: BigCourse) -> None:
+    made = big_course.ratings
+    sp_ratings = [r for r in made.current if r["source"] == "sp"]
+    station = made.encounters[0]["id"]
+    with big_course.app.app_context():
+        from lti_plugin.models import ChecklistSetting, RatingSubmission
+
+        course_link = db.session.get(ResourceLink, made.placements[0]["link_id"])
+        link = ResourceLink(deployment_id=course_link.deployment_id, course_id=big_course.data.course_id,
+                            resource_link_id="resit-station", title="Resit station", content_kind="checklist",
+                            content_id="sp-student")
+        db.session.add(link)
+        db.session.flush()
+        db.session.add(ChecklistSetting(resource_link_id=link.id, source="sp", release="immediate"))
+        for n, rating in enumerate(sp_ratings[:3]):
+            db.session.add(RatingSubmission(
+                client_id=f"resit-{n}", series=f"resit-{n}", version=1, course_id=big_course.data.course_id,
+                resource_link_id=link.id, checklist_id="sp-student", checklist_version=1, source="sp",
+                rater_id=rating["rater_id"], subject_id=big_course.data.students[n]["user_id"], encounter_id=station,
+                observed_on=rating["observed_on"], global_rating=3, comments={}, launch_ref="test"))
+        db.session.commit()
+        link_id = link.id
+    try:
+        left_out_of_research_only(big_course, "ratings", "Resit station", 3)
+    finally:
+        with big_course.app.app_context():
+            db.session.execute(delete(RatingSubmission).where(RatingSubmission.resource_link_id == link_id))
             db.session.execute(delete(ResourceLink).where(ResourceLink.id == link_id))
             db.session.commit()
 
@@ -184,7 +268,7 @@ def test_the_command_line_explains_a_wrong_course(big_course: BigCourse) -> None
     result = runner.invoke(args=["export", "progress", "--course", "no-such-course"])
     assert result.exit_code == 1
     assert "No course is called 'no-such-course'" in result.output and big_course.data.course_title in result.output
-    wrong_kind = runner.invoke(args=["export", "ratings", "--course", "1"])
+    wrong_kind = runner.invoke(args=["export", "attendance", "--course", "1"])
     assert wrong_kind.exit_code == 2 and "progress" in wrong_kind.output
     streamed = runner.invoke(args=["export", "survey-answers", "--course", str(big_course.data.course_id)])
     assert streamed.exit_code == 0 and streamed.output.startswith("course,learner_name,learner_email,lms_user_id,survey_id")

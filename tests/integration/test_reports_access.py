@@ -17,7 +17,8 @@ from tests.helpers.reports import soup
 
 STAFF_PAGES = ["/dashboard", "/dashboard/learners", "/dashboard/grades", "/dashboard/exports",
                "/dashboard/exports/progress.csv", "/dashboard/exports/scores.csv?deidentified=1",
-               "/dashboard/exports/survey-answers.csv", "/survey/results", "/survey/schedule"]
+               "/dashboard/exports/survey-answers.csv", "/dashboard/ratings", "/dashboard/exports/ratings.csv",
+               "/survey/results", "/survey/schedule"]
 OTHER_COURSE = {"id": "course-2", "title": "Clinical Communication 202"}
 
 
@@ -85,7 +86,7 @@ def test_deidentified_exports_need_a_research_key(app, platform, two_courses) ->
     refused = client.get(f"/dashboard/exports/progress.csv?lt={token}&deidentified=1")
     assert refused.status_code == 409 and "research key" in page_text(refused)
     assert "De-identified files need a research key" in page_text(client.get(f"/dashboard/exports?lt={token}"))
-    assert client.get(f"/dashboard/exports/ratings.csv?lt={token}").status_code == 404
+    assert client.get(f"/dashboard/exports/attendance.csv?lt={token}").status_code == 404
 
 
 @pytest.fixture

@@ -65,6 +65,6 @@ def test_chart_lines_break_where_a_value_is_missing() -> None:
 
 
 def test_the_export_registry_names_what_exists() -> None:
-    assert {"progress", "scores", "survey-answers"} <= set(EXPORTS)
+    assert {"progress", "scores", "survey-answers", "ratings"} <= set(EXPORTS)
     with pytest.raises(PlayerError, match="choose one of"):
-        kind("ratings")
+        kind("attendance")

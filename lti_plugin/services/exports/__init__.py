@@ -4,4 +4,4 @@ The web view and `rapport export` both call `registry.build_export`, so the same
 same de-identification and the same spreadsheet-safe cells come out of either.
 """
 
-from . import kinds  # noqa: E402,F401  (registers the built-in exports)
+from . import kinds, rating_kind  # noqa: E402,F401  (registers the built-in exports)

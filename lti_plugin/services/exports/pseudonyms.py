@@ -40,3 +40,11 @@ class Pseudonyms:
     def placement(self, deployment_id: int, resource_link_id: str) -> str:
         """A placement's id."""
         return self._id("L", str(deployment_id), resource_link_id)
+
+    def encounter(self, deployment_id: int, encounter_id: int) -> str:
+        """An encounter's id (its name is free text an instructor typed)."""
+        return self._id("E", str(deployment_id), str(encounter_id))
+
+    def rating(self, series: str) -> str:
+        """A rating's id, the same for every version of it."""
+        return self._id("R", series)

@@ -54,6 +54,7 @@ class ExportKind:
     columns: Callable[[ExportContext], list[str]]
     rows: Callable[[ExportContext], Iterator[Row]]
     group_sizes: Callable[[ExportContext], dict[Hashable, int]]
+    instructors_only: bool = False  # every rating by everyone: not for TAs and mentors
 
 
 @dataclass

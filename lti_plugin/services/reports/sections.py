@@ -13,6 +13,7 @@ from typing import Any
 from .deliveries import state_counts
 from .progress import module_summaries
 from .quiz_scores import quiz_summaries
+from .rating_figures import rating_figures
 from .roster import learner_count
 from .scope import CourseScope
 from .survey_rates import survey_rates
@@ -34,6 +35,7 @@ class Section:
     title: str
     template: str
     build: Callable[[Overview], Any]
+    instructors_only: bool = False  # left out for staff who do not run the course (TAs, mentors)
 
 
 SECTIONS: list[Section] = []
@@ -52,10 +54,10 @@ def overview(scope: CourseScope) -> Overview:
     return Overview(scope, learner_count(scope.course_id))
 
 
-def build_all(scope: CourseScope) -> tuple[Overview, list[tuple[Section, Any]]]:
-    """The shared figures, and every section with its figures for this course."""
+def build_all(scope: CourseScope, *, instructor: bool = True) -> tuple[Overview, list[tuple[Section, Any]]]:
+    """The shared figures, and every section (that the reader may see) with its figures for this course."""
     shared = overview(scope)
-    return shared, [(section, section.build(shared)) for section in SECTIONS]
+    return shared, [(section, section.build(shared)) for section in SECTIONS if instructor or not section.instructors_only]
 
 
 register(Section("progress", "Progress through modules", "dashboard/sections/progress.html",
@@ -65,3 +67,5 @@ register(Section("grades", "Grades sent to the gradebook", "dashboard/sections/g
                  lambda o: state_counts(o.scope)))
 register(Section("surveys", "Survey responses", "dashboard/sections/surveys.html",
                  lambda o: survey_rates(o.scope, o.learners)))
+register(Section("ratings", "Ratings", "dashboard/sections/ratings.html", lambda o: rating_figures(o.scope),
+                 instructors_only=True))
