@@ -9,6 +9,7 @@ from ..auth import current_launch
 from ..content.current import current_library
 from ..lti.roles import manages_course
 from ..models import Course, LaunchSession
+from ..services import report_placements
 from ..services.reports.scope import CourseScope, course_scope
 
 ROLE_NAMES = {"student": "Student", "staff": "Teaching staff", "other": "Guest"}
@@ -48,8 +49,10 @@ def instructor_scope() -> CourseScope:
 
 
 def page_context(**extra: Any) -> dict[str, Any]:
-    """What every launch page's template needs: the launch and the role's name."""
+    """What every launch page's template needs: the launch, the role's name, and the course tools' report links."""
     current = launch()
+    if "report_links" not in extra:
+        extra["report_links"] = report_placements.student_links(current)
     return {"launch": current, "role_name": ROLE_NAMES.get(current.role, current.role), "instructor": is_instructor(),
             **extra}
 

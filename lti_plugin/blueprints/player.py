@@ -64,7 +64,9 @@ def home() -> Any:
         return redirect(url_for("player.quiz"))
     if found.kind == "survey":
         return redirect(url_for("surveys.survey"))
-    assert found.kind == "checklist", found.kind  # activities.KINDS: module, quiz, survey, checklist
+    if found.kind == "report":
+        return redirect(url_for("reports.placement"))
+    assert found.kind == "checklist", found.kind  # activities.KINDS: module, quiz, survey, report, checklist
     return redirect(url_for("rater.home"))
 
 

@@ -18,7 +18,7 @@ from ..content.current import current_library
 from ..extensions import db
 from ..models import RatingDraft, RatingSubmission
 from ..models.ratings import RELEASE_MODES
-from ..services import feedback, people, rating_release, ratings
+from ..services import feedback, people, rating_release, ratings, report_placements
 from ..services.activities import parse_points
 from ..services.errors import PlayerError
 from ..services.rating_scope import SOURCE_WORDS, choices, rater_role
@@ -47,7 +47,8 @@ def _where() -> ratings.Placement:
 
 
 def _context(who: people.CourseAccess, **extra: Any) -> dict[str, Any]:
-    return {"launch": who.launch, "role_name": ROLE_NAMES.get(who.launch.role, who.launch.role), "who": who, **extra}
+    return {"launch": who.launch, "role_name": ROLE_NAMES.get(who.launch.role, who.launch.role), "who": who,
+            "report_links": report_placements.links_for(who), **extra}
 
 
 def _fields() -> dict[str, Any]:

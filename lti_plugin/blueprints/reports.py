@@ -1,22 +1,28 @@
 """Feedback reports: a student's own report (and their reflection on it), a student's report for their
-instructors and coaches, and the coach's view of their groups. Thin views over services.feedback_report and
-services.coaching_view, which check who may read what in the launch's course.
+instructors and coaches, the coach's view of their groups (and any coach's, for the course's instructors), and
+the report placements deep linking adds, which open the view that fits whoever launches them. Thin views over
+services.feedback_report, services.coaching_view and services.report_placements, which check who may read what in
+the launch's course.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from .. import charts
 from ..auth import launch_required
 from ..content.current import current_library
 from ..extensions import db
 from ..models.reflections import REFLECTION_LIMIT
-from ..services import coaching_view, feedback_report, people
+from ..services import activities, coaching_view, feedback_report, people, report_placements
 from ..services.errors import PlayerError
 from ..services.rating_scope import SOURCE_WORDS
 from .course_access import launch, page_context, staff_scope
+
+LANDING_PAGES = {report_placements.OWN_REPORT: "reports.mine", report_placements.COACHING: "reports.coaching",
+                 report_placements.LEARNERS: "dashboard.learners", report_placements.COACHES: "reports.coaches"}
+MAX_ID = 2147483647
 
 bp = Blueprint("reports", __name__)
 
@@ -27,6 +33,10 @@ READERS = {"student": "you, the coaches of your workshop groups and your course'
 
 def _who() -> people.CourseAccess:
     return people.access(launch())
+
+
+def _context(who: people.CourseAccess, **extra: Any) -> dict[str, Any]:
+    return page_context(who=who, report_links=report_placements.links_for(who), **extra)
 
 
 def skill_charts(found: feedback_report.Report) -> dict[str, charts.LineChart]:
@@ -50,8 +60,7 @@ def _render_report(who: people.CourseAccess, student_id: int, *, draft: str | No
     return render_template(
         "reports/student.html", report=found, charts=skill_charts(found) if found.occasions else {},
         sources=feedback_report.REPORT_SOURCES, source_words=SOURCE_WORDS, readers=READERS[found.audience],
-        limit=REFLECTION_LIMIT, draft=draft, problem=problem, saved=request.args.get("saved"), who=who,
-        **page_context()), status
+        limit=REFLECTION_LIMIT, draft=draft, problem=problem, saved=request.args.get("saved"), **_context(who)), status
 
 
 @bp.get("/report")
@@ -92,12 +101,42 @@ def reflection() -> Any:
     return redirect(url_for("reports.mine", saved=1, _anchor="reflection"), code=303)
 
 
+@bp.get("/report/open")
+@launch_required
+def placement() -> Any:
+    """A report placement: the student's report, the coach's view or the instructors' page, whoever opens it."""
+    found = activities.activity(current_library(), launch().resource_link)
+    view = found.item.id if found is not None and found.kind == "report" else "feedback"
+    who = _who()
+    page = report_placements.landing(who, view)
+    if page is not None:
+        return redirect(url_for(LANDING_PAGES[page]), code=303)
+    return render_template("reports/nothing.html", view=view, title=found.item.title if found else "Feedback reports",
+                           **_context(who))
+
+
 @bp.get("/coaching")
 @launch_required
-def coaching() -> str:
-    """The coach's groups, their students' latest ratings, who is still to rate, and feedback on the coaching."""
+def coaching() -> Any:
+    """A coach's groups, their students' latest ratings, who is still to rate, and feedback on the coaching: the
+    coach's own, or any coach's of the course for its instructors (`?coach=<user id>`, read-only)."""
     who = _who()
-    found = coaching_view.coach_view(current_library(), who, staff_scope())
+    raw = request.args.get("coach")
+    if raw is not None and not (raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        abort(404, description="There is no such coach in this course.")
+    if raw is None and who.is_instructor and not who.is_coach:
+        return redirect(url_for("reports.coaches"), code=303)  # an instructor's way in: the list of coaches
+    found = coaching_view.coach_view(current_library(), who, staff_scope(), int(raw) if raw else None)
     return render_template("reports/coaching.html", view=found, sources=coaching_view.STUDENT_SOURCES,
-                           source_words=SOURCE_WORDS, who=who, **page_context())
+                           source_words=SOURCE_WORDS, **_context(who))
+
+
+@bp.get("/coaching/coaches")
+@launch_required
+def coaches() -> str:
+    """The course's coaches with their groups, each with a link to their coaching view: for instructors."""
+    who = _who()
+    people.require_instructor(who)
+    return render_template("reports/coaches.html", coaches=coaching_view.course_coaches(who.course_id),
+                           **_context(who))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lti_plugin.content.errors import Problem
+from lti_plugin.content.model import REPORT_VIEWS
 from lti_plugin.content.source import Source
 
 KINDS = ("skill", "video", "module", "quiz", "checklist", "survey")
@@ -246,7 +247,10 @@ def check_catalogue(ctx: Context, source: Source) -> None:
                 continue
             kind, _, item_id = ref.partition(":")
             path = ("sections", s_index, "items", index)
-            if kind in ctx.known and kind != "skill" and item_id not in ctx.known[kind]:
+            if kind == "report" and item_id not in REPORT_VIEWS:
+                ctx.report(source, path, f"'{ref}' is not one of Rapport's reports ("
+                           + ", ".join(f"report:{r}" for r in REPORT_VIEWS) + ")")
+            elif kind in ctx.known and kind != "skill" and item_id not in ctx.known[kind]:
                 folder = {"quiz": "quizzes"}.get(kind, kind + "s")
                 ctx.report(
                     source, path, f"'{ref}' does not exist (no file {folder}/{item_id}.yaml)"

@@ -11,9 +11,11 @@ from lti_plugin.content.model import (
     CatalogueKind,
     CatalogueSection,
     Checklist,
+    REPORT_VIEWS,
     ContentNotFound,
     Module,
     Quiz,
+    ReportView,
     Skill,
     SkillsFramework,
     Survey,
@@ -72,6 +74,7 @@ class ContentLibrary:
     checklists: Mapping[str, Checklist]
     surveys: Mapping[str, Survey]
     catalogue: tuple[CatalogueSection, ...] = field(default=())
+    reports: Mapping[str, ReportView] = field(default_factory=lambda: REPORT_VIEWS)
 
     def module(self, module_id: str) -> Module:
         """The module with this id."""
@@ -89,6 +92,10 @@ class ContentLibrary:
         """The survey with this id."""
         return _get(self.surveys, survey_id)
 
+    def report(self, report_id: str) -> ReportView:
+        """The report placement with this id (feedback, coaching)."""
+        return _get(self.reports, report_id)
+
     def video(self, video_id: str) -> Video:
         """The video with this id."""
         return _get(self.videos, video_id)
@@ -102,8 +109,8 @@ class ContentLibrary:
         return tuple(c for c in self.checklists.values() if c.rater == rater)
 
     def entry(self, kind: CatalogueKind, item_id: str, section: str = "") -> CatalogueEntry:
-        """Catalogue-style summary of any module, quiz, checklist or survey."""
-        item: Module | Quiz | Checklist | Survey
+        """Catalogue-style summary of any module, quiz, checklist, survey or report placement."""
+        item: Module | Quiz | Checklist | Survey | ReportView
         audience: tuple[str, ...]
         if kind == "module":
             item = self.module(item_id)
@@ -111,6 +118,9 @@ class ContentLibrary:
         elif kind == "checklist":
             item = self.checklist(item_id)
             audience = (item.rater,)  # a checklist is for whoever fills it in
+        elif kind == "report":
+            item = self.report(item_id)
+            audience = item.audience
         elif kind in ("quiz", "survey"):
             item = self.quiz(item_id) if kind == "quiz" else self.survey(item_id)
             audience = ("student",)

@@ -18,7 +18,7 @@ QuestionKind = Literal["single", "multiple"]
 Audience = Literal["student", "coach", "sp"]
 Rater = Literal["coach", "sp", "self", "peer", "student", "coach-self"]
 Subject = Literal["student", "coach"]
-CatalogueKind = Literal["module", "quiz", "checklist", "survey"]
+CatalogueKind = Literal["module", "quiz", "checklist", "survey", "report"]
 VideoProvider = Literal["file", "youtube", "vimeo", "kaltura", "panopto"]
 
 REQUIRED_DOMAIN = "relational"
@@ -347,3 +347,31 @@ class CatalogueSection:
 
     title: str
     items: tuple[tuple[CatalogueKind, str], ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """One of Rapport's own pages an instructor can place in a course: it opens the view of whoever launches it."""
+
+    id: str
+    title: str
+    summary: str
+    audience: tuple[str, ...]
+    minutes: float = 0  # nothing to work through: reading takes what it takes
+
+
+# The report placements the catalogue may name as `report:<id>`; they are built in, not content files.
+REPORT_VIEWS: Mapping[str, ReportView] = {
+    "feedback": ReportView(
+        "feedback", "Your feedback report",
+        "Opens each student's own feedback report: every skill rated by themself, peers, coaches and standardized "
+        "patients, side by side and over time, with released comments and their reflection. A coach opening it gets "
+        "their coaching groups; an instructor, the list of learners with their reports. No grade.",
+        ("student",)),
+    "coaching": ReportView(
+        "coaching", "Your coaching groups",
+        "Opens each coach's view of their workshop groups: their students' latest ratings, who has not rated whom "
+        "yet, and what students said about their coaching. An instructor opening it gets the list of the course's "
+        "coaches, each with a link to their view. No grade.",
+        ("coach",)),
+}

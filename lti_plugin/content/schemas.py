@@ -211,7 +211,7 @@ class VideosFileSchema(Strict):
 
 # ---- catalogue.yaml ----------------------------------------------------------------------
 
-CATALOGUE_REF = re.compile(r"^(module|quiz|checklist|survey):([a-z0-9]+(-[a-z0-9]+)*)$")
+CATALOGUE_REF = re.compile(r"^(module|quiz|checklist|survey|report):([a-z0-9]+(-[a-z0-9]+)*)$")
 
 
 class CatalogueSectionSchema(Strict):
@@ -221,7 +221,7 @@ class CatalogueSectionSchema(Strict):
     items = fields.List(
         fields.String(
             validate=validate.Regexp(
-                CATALOGUE_REF, error="must be kind:id, kind one of module, quiz, checklist, survey"
+                CATALOGUE_REF, error="must be kind:id, kind one of module, quiz, checklist, survey, report"
             )
         ),
         required=True,

@@ -11,7 +11,7 @@ from .errors import PlayerError
 CUSTOM_KIND = "rapport_kind"
 CUSTOM_ID = "rapport_id"
 CUSTOM_POINTS = "rapport_points"
-KINDS = ("module", "quiz", "checklist", "survey")
+KINDS = ("module", "quiz", "checklist", "survey", "report")  # a report placement opens the reader's own view
 GRADED_KINDS = ("module", "quiz")
 MAX_POINTS = 10000.0
 
@@ -40,7 +40,8 @@ def parse_points(raw: str | None, default: float | None = None) -> float | None:
 
 def lookup(library: ContentLibrary, kind: str, item_id: str) -> Any:
     """The content item of a kind and id, or a PlayerError."""
-    getters = {"module": library.module, "quiz": library.quiz, "checklist": library.checklist, "survey": library.survey}
+    getters = {"module": library.module, "quiz": library.quiz, "checklist": library.checklist, "survey": library.survey,
+               "report": library.report}
     if kind not in getters:
         raise PlayerError(f"Rapport has no activities of the kind {kind[:20]!r}.", 422)
     try:

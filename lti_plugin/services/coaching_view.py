@@ -1,7 +1,8 @@
 """The coach's view of a course: their workshop groups, each student's latest released ratings by source, who
 has not rated whom yet, and what students said about the coach's coaching.
 
-Only a named coach of the course sees it, and only for the groups they coach. Students' ratings of the coach
+A named coach of the course sees it for the groups they coach; the course's instructors can open any of its
+coaches' views, read-only, with the same figures the coach sees. Students' ratings of the coach
 (the student-coach checklist) reach the coach as the placement's release mode says, like any rating; names are
 hidden where the placement keeps raters confidential (the default for that checklist).
 """
@@ -70,8 +71,18 @@ class CoachingFeedback:
 class CoachView:
     """The whole page."""
 
+    coach: User
+    own: bool  # the coach reading their own view (else an instructor reading it)
     groups: tuple[GroupView, ...]
     feedback: CoachingFeedback
+
+
+@dataclass(frozen=True)
+class CoachLine:
+    """A coach of the course, as the instructors' list of coaches shows them."""
+
+    user: User
+    groups: tuple[str, ...]  # the workshop groups they coach
 
 
 @dataclass(frozen=True)
@@ -102,14 +113,47 @@ def _names(ids: set[int]) -> dict[int, str]:
     return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def coach_view(library: ContentLibrary, who: CourseAccess, scope: CourseScope) -> CoachView:
-    """Everything the coach's page shows; only for a named coach of the course."""
-    if not who.is_coach:
-        raise PlayerError("Only the coaches of this course can open the coaching view.", 403)
+def is_course_coach(course_id: int, user_id: int) -> bool:
+    """Whether an instructor of the course has named this person a coach."""
+    return "coach" in named_roles(course_id, [user_id]).get(user_id, frozenset())
+
+
+def coach_for(who: CourseAccess, requested: int | None) -> int:
+    """Whose coaching view the person may open: their own (a named coach), or, for an instructor, any coach of the
+    course. Anyone else is refused; an id that is not a coach of this course is not found."""
+    if requested is None or (requested == who.user_id and who.is_coach):
+        if not who.is_coach:
+            raise PlayerError("Only the coaches of this course can open the coaching view.", 403)
+        return who.user_id
+    if not who.is_instructor:
+        raise PlayerError("Only the course's instructors can open another coach's view.", 403)
+    if not is_course_coach(who.course_id, requested):
+        raise PlayerError("There is no such coach in this course.", 404)
+    return requested
+
+
+def course_coaches(course_id: int) -> tuple[CoachLine, ...]:
+    """The course's named coaches with the workshop groups they coach, by name."""
+    ids = [u for u, roles in named_roles(course_id).items() if "coach" in roles]
+    if not ids:
+        return ()
+    coached: dict[int, list[str]] = defaultdict(list)
+    for user_id, name in db.session.execute(
+            select(GroupMember.user_id, WorkshopGroup.name).join(WorkshopGroup, WorkshopGroup.id == GroupMember.group_id)
+            .where(WorkshopGroup.course_id == course_id, GroupMember.role == "coach", GroupMember.user_id.in_(ids))):
+        coached[user_id].append(name)
+    users = db.session.scalars(select(User).where(User.id.in_(ids)))
+    lines = [CoachLine(u, tuple(sorted(coached[u.id], key=str.casefold))) for u in users]
+    return tuple(sorted(lines, key=lambda line: (line.user.display_name.casefold(), line.user.id)))
+
+
+def coach_view(library: ContentLibrary, who: CourseAccess, scope: CourseScope, requested: int | None = None) -> CoachView:
+    """Everything the coaching page shows: the asker's own (a named coach), or a coach's for an instructor."""
+    coach_id = coach_for(who, requested)
     course = who.course_id
     groups = list(db.session.scalars(
         select(WorkshopGroup).join(GroupMember, GroupMember.group_id == WorkshopGroup.id)
-        .where(WorkshopGroup.course_id == course, GroupMember.user_id == who.user_id, GroupMember.role == "coach")
+        .where(WorkshopGroup.course_id == course, GroupMember.user_id == coach_id, GroupMember.role == "coach")
         .order_by(WorkshopGroup.name)))
     members = defaultdict(list)  # group id -> (user id, role)
     for group_id, user_id, role in db.session.execute(select(GroupMember.group_id, GroupMember.user_id, GroupMember.role)
@@ -124,7 +168,9 @@ def coach_view(library: ContentLibrary, who: CourseAccess, scope: CourseScope) -
         ids = [u for u, r in members[g.id] if r == "student"]
         shown = sorted((lines[u] for u in ids if u in lines), key=lambda s: (s.user.display_name.casefold(), s.user.id))
         group_views.append(GroupView(g.id, g.name, tuple(coaches), tuple(shown)))
-    return CoachView(tuple(group_views), coaching_feedback(library, who))
+    coach = db.session.get(User, coach_id)
+    assert coach is not None
+    return CoachView(coach, coach_id == who.user_id, tuple(group_views), coaching_feedback(library, course, coach_id))
 
 
 def _student_lines(scope: CourseScope, course: int, students: set[int]) -> dict[int, StudentLine]:
@@ -208,11 +254,11 @@ def _student_lines(scope: CourseScope, course: int, students: set[int]) -> dict[
     return lines
 
 
-def coaching_feedback(library: ContentLibrary, who: CourseAccess) -> CoachingFeedback:
+def coaching_feedback(library: ContentLibrary, course_id: int, coach_id: int) -> CoachingFeedback:
     """Students' released ratings of the coach in this course, per skill, beside the coach's self-assessment."""
-    from_students = released_ratings(who.user_id, who.course_id, ("student",))
+    from_students = released_ratings(coach_id, course_id, ("student",))
     own = list(db.session.scalars(select(RatingSubmission).where(
-        RatingSubmission.course_id == who.course_id, RatingSubmission.subject_id == who.user_id,
+        RatingSubmission.course_id == course_id, RatingSubmission.subject_id == coach_id,
         RatingSubmission.source == "coach-self", RatingSubmission.superseded_at.is_(None))))
     skills = skill_list(library, "coach", {a.skill_id for r in from_students + own for a in r.answers})
     rows = build_rows(from_students + own, skills, ("student", "coach-self"), ())
@@ -220,7 +266,7 @@ def coaching_feedback(library: ContentLibrary, who: CourseAccess) -> CoachingFee
     comments = tuple(view(library, r, "subject", hidden.get(r.resource_link_id, False))
                      for r in reversed(from_students) if any(text for text in r.comments.values()))
     held = db.session.scalar(select(db.func.count(RatingSubmission.id)).where(
-        RatingSubmission.course_id == who.course_id, RatingSubmission.subject_id == who.user_id,
+        RatingSubmission.course_id == course_id, RatingSubmission.subject_id == coach_id,
         RatingSubmission.source == "student", RatingSubmission.superseded_at.is_(None),
         RatingSubmission.released_at.is_(None))) or 0
     return CoachingFeedback(rows, comments, len(from_students), int(held))

@@ -74,6 +74,17 @@ class RatingCourse:
         self.tokens[key] = token
         return token
 
+    def launch_report(self, person: str, view: str) -> str:
+        """A launch token of the person in a report placement (`report:<view>`, as deep linking adds it)."""
+        key = (person, f"report:{view}")
+        if key not in self.tokens:
+            roles, name, course = PEOPLE[person]
+            link = f"link-report-{view}" if course is COURSE else f"other-link-report-{view}"
+            self.tokens[key] = launch(self.client, self.platform, sub=person, roles=roles, link=link,
+                                      custom={"rapport_kind": "report", "rapport_id": view}, name=name,
+                                      email=f"{person}@example.edu", lti_context=course)
+        return self.tokens[key]
+
     def user_id(self, person: str) -> int:
         """The person's user id in Rapport."""
         with self.app.app_context():

@@ -45,6 +45,7 @@ EXPECTED: list[tuple[str, int | None, str]] = [
     ("catalogue.yaml", 6, "'module:nope' does not exist"),
     ("catalogue.yaml", 7, "must be kind:id"),
     ("catalogue.yaml", 9, "'quiz:answers' is listed twice"),
+    ("catalogue.yaml", 11, "'report:nope' is not one of Rapport's reports (report:feedback, report:coaching)"),
     ("surveys/bad-subscale.yaml", 13, "unknown subscale 'nope'"),
     ("surveys/bad-subscale.yaml", 10, "subscale 'empty' has no items"),
     # page kinds
@@ -176,8 +177,9 @@ def test_catalogue_entries(minimal_content: Path) -> None:
         ("checklist", "coach-student"),
         ("checklist", "student-coach"),
         ("survey", "attitudes"),
+        ("report", "feedback"),
     ]
-    module, _, coach_rating, _, survey = entries
+    module, _, coach_rating, _, survey, report = entries
     assert (module.title, module.minutes, module.audience, module.section) == (
         "A minimal module",
         20,
@@ -187,6 +189,8 @@ def test_catalogue_entries(minimal_content: Path) -> None:
     assert module.summary == "Everything a module can hold, once."
     assert coach_rating.audience == ("coach",)
     assert survey.audience == ("student",) and survey.resource_id == "survey:attitudes"
+    # a report placement is built in: its words come from Rapport, not from a content file
+    assert (report.title, report.audience, report.resource_id) == ("Your feedback report", ("student",), "report:feedback")
 
 
 def test_unknown_ids_raise_content_not_found(minimal_content: Path) -> None:

@@ -121,4 +121,5 @@ def test_catalogue_lists_existing_items(library: ContentLibrary) -> None:
     entries = library.catalogue_entries()
     assert entries
     kinds = {entry.kind for entry in entries}
-    assert {"module", "checklist", "survey"} <= kinds
+    assert {"module", "checklist", "survey", "report"} <= kinds
+    assert {e.resource_id for e in entries if e.kind == "report"} == {"report:feedback", "report:coaching"}
