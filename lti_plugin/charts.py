@@ -56,6 +56,7 @@ class LineChart:
     x_ticks: tuple[tuple[float, str], ...]
     y_ticks: tuple[tuple[float, str], ...]
     series: tuple[Series, ...]
+    narrow_ticks: tuple[tuple[float, str], ...] = ()  # the few x labels a phone shows, shortened (larger type)
 
 
 def line_chart(title: str, description: str, table_id: str, categories: Sequence[str],
@@ -75,7 +76,25 @@ def line_chart(title: str, description: str, table_id: str, categories: Sequence
         for n, (name, values) in enumerate(series))
     ticks = tuple((y_of(v), f"{v:g}") for v in range(int(low), int(high) + 1))
     return LineChart(title, description, table_id, width, height, left, top, right, bottom,
-                     tuple(zip(xs, categories)), ticks, drawn)
+                     tuple(zip(xs, categories)), ticks, drawn,
+                     tuple((xs[i], short_label(categories[i])) for i in narrow_indices(len(categories))))
+
+
+NARROW_LABEL = 12  # characters of an x label a phone shows; the table beside the chart has every label in full
+
+
+def narrow_indices(count: int) -> list[int]:
+    """Which x labels stay on a narrow screen, where the chart is drawn at about half size in larger type: the
+    first, the last and the middle one, so that they never run into each other."""
+    if count <= 3:
+        return list(range(count))
+    return [0, (count - 1) // 2, count - 1]
+
+
+def short_label(label: str) -> str:
+    """An x label cut to fit a narrow screen, with an ellipsis when cut (the part after a course's title first)."""
+    label = label.rsplit(": ", 1)[-1]  # "Course title: Station 1" -> "Station 1": the table names the course
+    return label if len(label) <= NARROW_LABEL else label[:NARROW_LABEL - 1].rstrip() + "…"
 
 
 def survey_chart(figures: Cohort) -> LineChart | None:

@@ -1,7 +1,7 @@
 """An automated WCAG 2.1 A/AA audit (axe-core, run inside Chromium) of every kind of page Rapport
-serves: the player, quizzes, the checklists, feedback reports, the coach's view, the survey, the dashboard (with its
-rating figures), deep linking, the admin
-sign-in, a refusal. Every violation is listed with the elements it was found on."""
+serves: the player, quizzes, the checklists, feedback reports, the coach's view (and an instructor's copy of it,
+the list of coaches, a report activity with nothing for its reader), the survey, the dashboard (with its rating
+figures), deep linking, the admin sign-in, a refusal. Every violation is listed with the elements it was found on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -121,6 +121,10 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
         f"/report?lt={ratings.launch('ana', 'coach-student')}",
         f"/report/{ratings.user_id('ana')}?lt={ratings.launch('iris', 'coach-student')}",
         f"/coaching?lt={ratings.launch('kofi', 'coach-student')}",
+        f"/coaching?lt={ratings.launch('iris', 'coach-student')}&coach={ratings.user_id('kofi')}",
+        f"/coaching/coaches?lt={ratings.launch('iris', 'coach-student')}",
+        f"/report/open?lt={ratings.launch_report('maria', 'feedback')}",
+        f"/report/open?lt={ratings.launch_report('ben', 'coaching')}",
         f"/rate?lt={ratings.launch('iris', 'coach-student')}",
         f"/course/people?lt={ratings.launch('iris', 'coach-student')}",
         f"/course/groups?lt={ratings.launch('iris', 'coach-student')}",

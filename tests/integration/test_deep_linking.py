@@ -40,7 +40,7 @@ def test_the_catalogue_lists_every_entry_with_time_and_audience(app, client, pla
     assert "filled in by standardized patients, about a student" in text and " sp" not in text
     assert "Attitudes" in text or "attitudes" in text.lower()
     html = BeautifulSoup(page.get_data(as_text=True), "html.parser")
-    assert len(html.select("input[name=item][type=checkbox]")) == 15
+    assert len(html.select("input[name=item][type=checkbox]")) == 17
     legends = [legend.get_text(strip=True) for legend in html.select("form > fieldset > legend")]
     assert legends == [section.title for section in get_library(app.config["CONTENT_DIR"]).catalogue]  # file order
     assert html.select_one("select#target") is not None

@@ -64,6 +64,16 @@ def test_chart_lines_break_where_a_value_is_missing() -> None:
     assert [p.label for p in second.points] == ["4.00", "4.50", "5.00"]
 
 
+def test_a_phone_shows_the_first_middle_and_last_x_labels_shortened() -> None:
+    labels = ["Relational Skills 101: Station 1", "3 Feb 2026", "Workshop on difficult news", "9 Mar 2026",
+              "Relational Skills 201: OSCE final station"]
+    chart = line_chart("T", "D", "t", labels, [("A", [1.0, 2.0, 3.0, 4.0, 5.0])], 1, 5)
+    assert [label for _, label in chart.narrow_ticks] == ["Station 1", "Workshop on…", "OSCE final…"]
+    assert [x for x, _ in chart.narrow_ticks] == [chart.x_ticks[i][0] for i in (0, 2, 4)]
+    assert [label for _, label in chart.x_ticks] == labels  # wider screens keep every label in full
+    assert len(line_chart("T", "D", "t", ["a", "b"], [("A", [1.0, 2.0])], 1, 5).narrow_ticks) == 2
+
+
 def test_the_export_registry_names_what_exists() -> None:
     assert {"progress", "scores", "survey-answers", "ratings"} <= set(EXPORTS)
     with pytest.raises(PlayerError, match="choose one of"):
