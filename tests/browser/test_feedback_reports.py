@@ -2,6 +2,7 @@
 tables, the reflection written and saved through the page, the instructor's copy, and the coach's view."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +28,15 @@ def rated(app, client, platform) -> RatingCourse:  # noqa: F811
             ("ana", "student-coach", "kofi", 4, {}), ("ben", "student-coach", "kofi", 5, {})):
         assert course.submit(person, checklist, subject, library, value=value, **extra).status_code == 201
     return course
+
+
+@pytest.fixture(params=list(SIZES))
+def sized_tab(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[str, Any]]:
+    """(size, a page in a fresh browser context of that screen size), for each of SIZES."""
+    context = browser.new_context(viewport=SIZES[request.param])
+    context.set_default_timeout(15000)
+    yield request.param, context.new_page()
+    context.close()
 
 
 def every_chart_has_its_table(tab: Any) -> int:
@@ -97,89 +107,76 @@ def chart_labels_readable(tab: Any, smallest: float = 11.5) -> None:
             assert first["right"] <= second["left"], (chart["id"], first, second)
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_reports_at_phone_and_desktop_widths(browser, live_rapport, rated, shot, size) -> None:
-    context = browser.new_context(viewport=SIZES[size])
-    context.set_default_timeout(15000)
-    tab = context.new_page()
-    try:
-        tab.goto(f"{live_rapport}/report?lt={rated.launch('ana', 'student-self')}")
-        assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
-        charts = every_chart_has_its_table(tab)
-        assert charts == 1 + len(get_library(rated.app.config["CONTENT_DIR"]).checklist("coach-student").items)
-        assert tab.locator("#heatmap caption").inner_text() == "Mean rating by skill and source"
-        no_sideways_scroll(tab)
-        scrolled = captions_fit(tab)
-        if size == "phone":
-            assert scrolled >= charts + 1  # the heat map and every over-time table are wider than a phone
-        chart_labels_readable(tab)
-        shot(tab, f"{size}-student-report")
-        tab.get_by_label("What stands out in your report").fill(f"My SP saw more than I did ({size}).")
-        tab.get_by_role("button", name="Save reflection").click()
-        tab.wait_for_url("**saved=1**")
-        assert tab.get_by_role("status").inner_text() == "Your reflection is saved."
-        assert tab.locator("#reflection-text").input_value() == f"My SP saw more than I did ({size})."
-        shot(tab, f"{size}-reflection-saved")
+def test_reports_at_phone_and_desktop_widths(sized_tab, live_rapport, rated, shot) -> None:
+    size, tab = sized_tab
+    tab.goto(f"{live_rapport}/report?lt={rated.launch('ana', 'student-self')}")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
+    charts = every_chart_has_its_table(tab)
+    assert charts == 1 + len(get_library(rated.app.config["CONTENT_DIR"]).checklist("coach-student").items)
+    assert tab.locator("#heatmap caption").inner_text() == "Mean rating by skill and source"
+    no_sideways_scroll(tab)
+    scrolled = captions_fit(tab)
+    if size == "phone":
+        assert scrolled >= charts + 1  # the heat map and every over-time table are wider than a phone
+    chart_labels_readable(tab)
+    shot(tab, f"{size}-student-report")
+    tab.get_by_label("What stands out in your report").fill(f"My SP saw more than I did ({size}).")
+    tab.get_by_role("button", name="Save reflection").click()
+    tab.wait_for_url("**saved=1**")
+    assert tab.get_by_role("status").inner_text() == "Your reflection is saved."
+    assert tab.locator("#reflection-text").input_value() == f"My SP saw more than I did ({size})."
+    shot(tab, f"{size}-reflection-saved")
 
-        tab.goto(f"{live_rapport}/report/{rated.user_id('ana')}?lt={rated.launch('iris', 'coach-student')}")
-        every_chart_has_its_table(tab)
-        assert tab.locator("blockquote.reflection-text").inner_text() == f"My SP saw more than I did ({size})."
-        no_sideways_scroll(tab)
-        captions_fit(tab)
-        chart_labels_readable(tab)
-        shot(tab, f"{size}-instructor-copy")
+    tab.goto(f"{live_rapport}/report/{rated.user_id('ana')}?lt={rated.launch('iris', 'coach-student')}")
+    every_chart_has_its_table(tab)
+    assert tab.locator("blockquote.reflection-text").inner_text() == f"My SP saw more than I did ({size})."
+    no_sideways_scroll(tab)
+    captions_fit(tab)
+    chart_labels_readable(tab)
+    shot(tab, f"{size}-instructor-copy")
 
-        tab.goto(f"{live_rapport}/coaching?lt={rated.launch('kofi', 'coach-student')}")
-        assert tab.get_by_role("heading", name="Workshop A").is_visible()
-        assert tab.locator("#coaching-skills caption").is_visible()
-        no_sideways_scroll(tab)
-        captions_fit(tab)
-        shot(tab, f"{size}-coach-view")
-        tab.get_by_role("link", name="Ana Ribeiro").click()
-        assert tab.get_by_role("heading", level=1).inner_text() == "Ana Ribeiro: feedback report"
-        every_chart_has_its_table(tab)
-        shot(tab, f"{size}-coach-opens-report")
-    finally:
-        context.close()
+    tab.goto(f"{live_rapport}/coaching?lt={rated.launch('kofi', 'coach-student')}")
+    assert tab.get_by_role("heading", name="Workshop A").is_visible()
+    assert tab.locator("#coaching-skills caption").is_visible()
+    no_sideways_scroll(tab)
+    captions_fit(tab)
+    shot(tab, f"{size}-coach-view")
+    tab.get_by_role("link", name="Ana Ribeiro").click()
+    assert tab.get_by_role("heading", level=1).inner_text() == "Ana Ribeiro: feedback report"
+    every_chart_has_its_table(tab)
+    shot(tab, f"{size}-coach-opens-report")
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_the_report_activities_and_the_course_tools_lead_to_the_reports(browser, live_rapport, rated, shot,
-                                                                        size) -> None:
+def test_the_report_activities_and_the_course_tools_lead_to_the_reports(sized_tab, live_rapport, rated, shot) -> None:
     """As a course offers them: the report activity added through deep linking, opened by a student, a coach and
     an instructor; a student's course tools; an instructor reading a coach's view from the list of coaches."""
-    context = browser.new_context(viewport=SIZES[size])
-    context.set_default_timeout(15000)
-    tab = context.new_page()
-    try:
-        tab.goto(f"{live_rapport}/home?lt={rated.launch_report('ana', 'feedback')}")
-        assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
-        assert tab.url.startswith(f"{live_rapport}/report?")
-        tab.goto(f"{live_rapport}/rate?lt={rated.launch('ana', 'student-self')}")
-        tools = tab.get_by_role("navigation", name="Course tools")
-        tools.get_by_role("link", name="Your feedback report").click()
-        assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
-        no_sideways_scroll(tab)
+    size, tab = sized_tab
+    tab.goto(f"{live_rapport}/home?lt={rated.launch_report('ana', 'feedback')}")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
+    assert tab.url.startswith(f"{live_rapport}/report?")
+    tab.goto(f"{live_rapport}/rate?lt={rated.launch('ana', 'student-self')}")
+    tools = tab.get_by_role("navigation", name="Course tools")
+    tools.get_by_role("link", name="Your feedback report").click()
+    assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
+    no_sideways_scroll(tab)
 
-        tab.goto(f"{live_rapport}/home?lt={rated.launch_report('kofi', 'coaching')}")
-        assert tab.get_by_role("heading", level=1).inner_text() == "Your coaching groups"
+    tab.goto(f"{live_rapport}/home?lt={rated.launch_report('kofi', 'coaching')}")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Your coaching groups"
 
-        tab.goto(f"{live_rapport}/home?lt={rated.launch_report('iris', 'coaching')}")
-        assert tab.get_by_role("heading", level=1).inner_text() == "Coaches"
-        captions_fit(tab)
-        no_sideways_scroll(tab)
-        shot(tab, f"{size}-coaches")
-        tab.get_by_role("link", name="Dr Kofi Asante").click()
-        assert tab.get_by_role("heading", level=1).inner_text() == "Dr Kofi Asante: coaching groups"
-        assert tab.get_by_role("heading", name="Workshop A").is_visible()
-        captions_fit(tab)
-        no_sideways_scroll(tab)
-        shot(tab, f"{size}-instructor-reads-coach-view")
+    tab.goto(f"{live_rapport}/home?lt={rated.launch_report('iris', 'coaching')}")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Coaches"
+    captions_fit(tab)
+    no_sideways_scroll(tab)
+    shot(tab, f"{size}-coaches")
+    tab.get_by_role("link", name="Dr Kofi Asante").click()
+    assert tab.get_by_role("heading", level=1).inner_text() == "Dr Kofi Asante: coaching groups"
+    assert tab.get_by_role("heading", name="Workshop A").is_visible()
+    captions_fit(tab)
+    no_sideways_scroll(tab)
+    shot(tab, f"{size}-instructor-reads-coach-view")
 
-        tab.goto(f"{live_rapport}/home?lt={rated.launch_report('maria', 'feedback')}")
-        assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
-        assert "there is no report here for you" in tab.locator("main").inner_text()
-        no_sideways_scroll(tab)
-        shot(tab, f"{size}-sp-opens-report-activity")
-    finally:
-        context.close()
+    tab.goto(f"{live_rapport}/home?lt={rated.launch_report('maria', 'feedback')}")
+    assert tab.get_by_role("heading", level=1).inner_text() == "Your feedback report"
+    assert "there is no report here for you" in tab.locator("main").inner_text()
+    no_sideways_scroll(tab)
+    shot(tab, f"{size}-sp-opens-report-activity")
