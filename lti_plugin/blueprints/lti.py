@@ -173,14 +173,14 @@ def _finish(message: RapportMessageLaunch) -> str:
 def _record(message: RapportMessageLaunch, body: dict[str, Any]) -> tuple[str, LaunchSession]:
     """Store the launch, bind the placement to what deep linking chose, report a first start."""
     assert message.registration_row is not None and message.deployment_row is not None
+    library = current_library()
     token, session = record_launch(
         message.registration_row, message.deployment_row, body, kept_claims(body),
-        current_app.config["LAUNCH_SESSION_SECONDS"],
+        current_app.config["LAUNCH_SESSION_SECONDS"], library,
     )
-    activities.bind_from_custom(current_library(), session.resource_link)
     # Started carries no score, so it is sent only before any work exists: it would clear a grade.
     # Only modules and quizzes are the learner's own work; a checklist's grade comes from ratings.
-    found = activities.activity(current_library(), session.resource_link)
+    found = activities.activity(library, session.resource_link)
     if found is not None and found.kind in activities.GRADED_KINDS and not has_progress(session):
         send_started(session)
     db.session.commit()

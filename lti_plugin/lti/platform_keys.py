@@ -7,7 +7,7 @@ import jwt
 from flask import current_app
 
 from ..extensions import cache
-from ..models import Registration
+from .config_cache import RegistrationInfo
 from .errors import ADMIN_HINT_REGISTRATION, LaunchRefused, PlatformCallError
 from .http import get_json
 
@@ -66,7 +66,7 @@ def _may_refetch(url: str) -> bool:
         return False
 
 
-def signing_key(registration: Registration, kid: str, alg: str) -> Any:
+def signing_key(registration: RegistrationInfo, kid: str, alg: str) -> Any:
     """The platform's public key for `kid`; refetches the set once when the kid is unknown."""
     url = registration.key_set_url
     document = cache.get(_cache_key(url))

@@ -1,0 +1,83 @@
+"""Rows written and read with prebuilt Core statements, handed on as ordinary ORM objects.
+
+The ORM's unit of work and its result loading were most of a launch's cost: each flush sorts
+its objects, compiles and checks, and each loaded entity goes through the loading machinery.
+On the launch path Rapport writes and reads single rows with Core instead, then puts ORM
+objects with those values into the session as though they had been loaded, so the code that
+follows (pages, scores, later changes) sees the models as always. The models stay the schema.
+"""
+from __future__ import annotations
+
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import make_transient_to_detached
+
+from ..extensions import db
+from ..models import Base
+
+T = TypeVar("T", bound=Base)
+
+# Per model: its table, (attribute, column) pairs, primary key attributes, and the prebuilt INSERT.
+_SHAPES: dict[type, tuple[Table, tuple[tuple[str, str], ...], tuple[str, ...], Any]] = {}
+
+
+def _shape(model: type) -> tuple[Table, tuple[tuple[str, str], ...], tuple[str, ...], Any]:
+    shape = _SHAPES.get(model)
+    if shape is None:
+        mapper = model.__mapper__  # type: ignore[attr-defined]
+        table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+        pairs = tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
+        keys = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+        shape = _SHAPES[model] = (table, pairs, keys, insert(table))
+    return shape
+
+
+def connection() -> Connection:
+    """The session's connection, in its transaction."""
+    return db.session.connection()
+
+
+def attach(obj: T) -> T:
+    """Put an object whose every column is set into the session as if it had been loaded."""
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
+def loaded(model: type[T], row: Row[Any], prefix: str = "") -> T:
+    """An ORM object of `model` from a Core row of all its columns, in the session as if loaded.
+
+    `prefix`: the columns are labelled `<prefix><column>` in the row (a join of several tables).
+    """
+    _, pairs, _, _ = _shape(model)
+    mapping = row._mapping
+    obj = model()
+    for attr, column in pairs:
+        setattr(obj, attr, mapping[prefix + column])
+    existing = db.session.identity_map.get(db.session.identity_key(instance=obj))  # type: ignore[no-untyped-call]
+    if existing is not None:
+        return cast(T, existing)
+    return attach(obj)
+
+
+def insert_row(obj: T) -> T:
+    """INSERT a new object's row with Core (its column defaults applied), then attach it as loaded.
+
+    Only for objects without unsaved related objects: relationships are not followed.
+    """
+    table, pairs, keys, statement = _shape(type(obj))
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.flush()  # rows this one may refer to go first, as in a flush
+    state = obj.__dict__
+    values = {column: state[attr] for attr, column in pairs if attr in state}
+    result = connection().execute(statement, values)
+    written = cast(dict[str, Any], result.last_inserted_params())
+    for attr, column in pairs:
+        if attr not in state or column in written:
+            setattr(obj, attr, written.get(column))
+    for attr, value in zip(keys, result.inserted_primary_key or ()):
+        if value is not None:
+            setattr(obj, attr, value)
+    return attach(obj)
