@@ -76,6 +76,10 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
     if cprofile is not None:
         cprofile.disable()
         cprofile.dump_stats(os.environ["BENCH_CPROFILE"])
+        import pstats
+
+        calls = pstats.Stats(cprofile).total_calls  # type: ignore[attr-defined]
+        print(f"{calls / n:,.0f} Python function calls per launch (cProfile; does not depend on the load)")
     if profiler and out:
         profiler.stop()
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))

@@ -35,8 +35,11 @@ def _shape(model: type) -> tuple[Table, tuple[tuple[str, str], ...], tuple[str, 
 
 
 def connection() -> Connection:
-    """The session's connection, in its transaction."""
-    return db.session.connection()
+    """The session's connection, in its transaction, after flushing pending changes as a query would."""
+    session = db.session
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection()
 
 
 def attach(obj: T) -> T:
@@ -54,8 +57,8 @@ def loaded(model: type[T], row: Row[Any], prefix: str = "") -> T:
     _, pairs, _, _ = _shape(model)
     mapping = row._mapping
     obj = model()
-    for attr, column in pairs:
-        setattr(obj, attr, mapping[prefix + column])
+    # Straight into the instance's dict, as the ORM's own loading does (no change events).
+    obj.__dict__.update({attr: mapping[prefix + column] for attr, column in pairs})
     existing = db.session.identity_map.get(db.session.identity_key(instance=obj))  # type: ignore[no-untyped-call]
     if existing is not None:
         return cast(T, existing)
@@ -68,16 +71,14 @@ def insert_row(obj: T) -> T:
     Only for objects without unsaved related objects: relationships are not followed.
     """
     table, pairs, keys, statement = _shape(type(obj))
-    if db.session.new or db.session.dirty or db.session.deleted:
-        db.session.flush()  # rows this one may refer to go first, as in a flush
     state = obj.__dict__
     values = {column: state[attr] for attr, column in pairs if attr in state}
-    result = connection().execute(statement, values)
+    result = connection().execute(statement, values)  # after pending rows it may refer to
     written = cast(dict[str, Any], result.last_inserted_params())
     for attr, column in pairs:
         if attr not in state or column in written:
-            setattr(obj, attr, written.get(column))
+            state[attr] = written.get(column)  # as loading does: no change events, history reset below
     for attr, value in zip(keys, result.inserted_primary_key or ()):
         if value is not None:
-            setattr(obj, attr, value)
+            state[attr] = value
     return attach(obj)

@@ -7,7 +7,6 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Table, bindparam, or_, select, update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..content.library import ContentLibrary
@@ -27,8 +26,15 @@ LAST_LAUNCH_PRECISION = timedelta(seconds=60)
 # Built once: every launch runs these, and building a statement costs more than running it.
 _USER = select(User).where(User.issuer == bindparam("issuer"), User.sub == bindparam("sub"))
 # Every page shows the user and the course and most need the link: one query for all four.
-_LAUNCH_SESSION = select(LaunchSession).where(LaunchSession.token_hash == bindparam("token_hash")).options(
-    joinedload(LaunchSession.user), joinedload(LaunchSession.course), joinedload(LaunchSession.resource_link))
+_LS = cast(Table, LaunchSession.__table__)
+_UJ, _CJ, _LJ = (cast(Table, model.__table__).alias(name) for model, name in
+                 ((User, "u"), (Course, "c"), (ResourceLink, "l")))
+_LAUNCH_SESSION = (
+    select(*(column.label("s_" + column.key) for column in _LS.c),
+           *(column.label(f"{alias.name}_{column.key}") for alias in (_UJ, _CJ, _LJ) for column in alias.c))
+    .select_from(_LS.join(_UJ, _UJ.c.id == _LS.c.user_id).outerjoin(_CJ, _CJ.c.id == _LS.c.course_id)
+                 .outerjoin(_LJ, _LJ.c.id == _LS.c.resource_link_id))
+    .where(_LS.c.token_hash == bindparam("token_hash")))
 
 
 def _text(value: Any, limit: int) -> str:
@@ -69,10 +75,10 @@ _TOUCH_DEPLOYMENT = update(_D).where(
 
 
 def _changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """The values that differ from the object's, set on it."""
+    """The values that differ from the object's, set on it as written (the caller writes them)."""
     changed = {key: value for key, value in values.items() if getattr(obj, key) != value}
     for key, value in changed.items():
-        setattr(obj, key, value)
+        set_committed_value(obj, key, value)
     return changed
 
 
@@ -203,11 +209,14 @@ def opened_for_new_user(launch: LaunchSession) -> bool:
 
 
 def find_launch_session(token: str) -> LaunchSession | None:
-    """The unexpired launch session for a token, or None."""
+    """The unexpired launch session for a token, or None (its user, course and link loaded with it)."""
     if not token or len(token) > 128:
         return None
-    session = db.session.scalar(_LAUNCH_SESSION, {"token_hash": digest(token)})
-    if session is None or session.expires_at < utcnow():
+    row = connection().execute(_LAUNCH_SESSION, {"token_hash": digest(token)}).first()
+    if row is None or row.s_expires_at < utcnow():
         return None
+    session = loaded(LaunchSession, row, "s_")
+    set_committed_value(session, "user", loaded(User, row, "u_"))
+    set_committed_value(session, "course", loaded(Course, row, "c_") if row.c_id is not None else None)
+    set_committed_value(session, "resource_link", loaded(ResourceLink, row, "l_") if row.l_id is not None else None)
     return session
-

@@ -4,14 +4,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 
 from ..content.library import ContentLibrary
 from ..content.model import Module, Page
 from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
+from .core_rows import connection, insert_row, loaded
 from .errors import PlayerError
 from .launches import opened_for_new_user
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
@@ -62,9 +63,11 @@ class ModuleView:
 
 # Built once: the first page of every launch runs these, and building a statement costs more
 # than running it.
-_PROGRESS = select(ModuleProgress).where(
-    ModuleProgress.user_id == bindparam("user_id"), ModuleProgress.resource_link_id == bindparam("link_id"),
-    ModuleProgress.module_id == bindparam("module_id"))
+# Core statements, their rows handed on as ORM objects (see core_rows).
+_PROGRESS_TABLE = cast(Table, ModuleProgress.__table__)
+_PROGRESS = select(_PROGRESS_TABLE).where(
+    _PROGRESS_TABLE.c.user_id == bindparam("user_id"), _PROGRESS_TABLE.c.resource_link_id == bindparam("link_id"),
+    _PROGRESS_TABLE.c.module_id == bindparam("module_id"))
 _ANY_PROGRESS = tuple(
     select(model.id).where(model.user_id == bindparam("user_id"), model.resource_link_id == bindparam("link_id")).limit(1)
     for model in (ModuleProgress, QuizAttempt))
@@ -82,12 +85,12 @@ def _require_link(launch: LaunchSession) -> Any:
 def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
     """The learner's progress row for this placement of the module, created on first use."""
     link = _require_link(launch)
-    row = db.session.scalar(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id, "module_id": module.id})
-    if row is None:
-        row = ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id, pages_seen=[])
-        db.session.add(row)
-        db.session.flush()
-    return row
+    found = connection().execute(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id,
+                                             "module_id": module.id}).first()
+    if found is not None:
+        return loaded(ModuleProgress, found)
+    return insert_row(ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id,
+                                     pages_seen=[]))
 
 
 def has_progress(launch: LaunchSession) -> bool:
@@ -113,8 +116,8 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
-    return db.session.scalar(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
-                                             "module_id": module.id, "page_id": page.id}) is not None
+    return connection().execute(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
+                                                "module_id": module.id, "page_id": page.id}).first() is not None
 
 
 def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, page: Page, seen: bool,
