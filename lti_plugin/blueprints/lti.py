@@ -5,7 +5,7 @@ import ipaddress
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +33,12 @@ BROWSER_COOKIE = "rapport_lti_browser"
 
 def base_url() -> str:
     """Rapport's public origin: PUBLIC_URL, or the one the request came to."""
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    configured: str = current_app.config["PUBLIC_URL"]
+    if configured:
+        return configured
+    if "base_url" not in g:  # several times a request; werkzeug rebuilds it on each read
+        g.base_url = request.host_url.rstrip("/")
+    return str(g.base_url)
 
 
 def launch_url() -> str:

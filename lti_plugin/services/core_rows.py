@@ -36,8 +36,8 @@ def _shape(model: type) -> tuple[Table, tuple[tuple[str, str], ...], tuple[str, 
 
 def connection() -> Connection:
     """The session's connection, in its transaction, after flushing pending changes as a query would."""
-    session = db.session
-    if session.autoflush and (session.new or session.dirty or session.deleted):
+    session = db.session()  # the request's Session itself, not the proxy: each attribute is then direct
+    if session.autoflush and (session._new or session._deleted or session.identity_map._modified):
         session.flush()
     return session.connection()
 
@@ -45,7 +45,7 @@ def connection() -> Connection:
 def attach(obj: T) -> T:
     """Put an object whose every column is set into the session as if it had been loaded."""
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    db.session().add(obj)
     return obj
 
 
@@ -54,15 +54,19 @@ def loaded(model: type[T], row: Row[Any], prefix: str = "") -> T:
 
     `prefix`: the columns are labelled `<prefix><column>` in the row (a join of several tables).
     """
-    _, pairs, _, _ = _shape(model)
+    _, pairs, keys, _ = _shape(model)
     mapping = row._mapping
+    values = {attr: mapping[prefix + column] for attr, column in pairs}
+    session = db.session()
+    existing = session.identity_map.get((model, tuple(values[key] for key in keys), None))
+    if existing is not None:  # already in this session (and perhaps changed there): that one
+        return cast(T, existing)
     obj = model()
     # Straight into the instance's dict, as the ORM's own loading does (no change events).
-    obj.__dict__.update({attr: mapping[prefix + column] for attr, column in pairs})
-    existing = db.session.identity_map.get(db.session.identity_key(instance=obj))  # type: ignore[no-untyped-call]
-    if existing is not None:
-        return cast(T, existing)
-    return attach(obj)
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def insert_row(obj: T) -> T:
