@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, and_, bindparam, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..content.library import ContentLibrary
@@ -62,11 +62,16 @@ _USER_FIELDS = (("name", 255), ("given_name", 255), ("family_name", 255), ("emai
 
 # -- the launch's own records, written with prebuilt Core statements (see core_rows) ------------
 _U, _C, _L, _M, _D = (cast(Table, model.__table__) for model in (User, Course, ResourceLink, Membership, Deployment))
-_FIND_USER = select(_U).where(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub"))
-_FIND_COURSE = select(_C).where(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id"))
-_FIND_LINK = select(_L).where(_L.c.deployment_id == bindparam("deployment_id"),
-                              _L.c.resource_link_id == bindparam("link_id"))
-_FIND_MEMBERSHIP = select(_M).where(_M.c.course_id == bindparam("course_id"), _M.c.user_id == bindparam("user_id"))
+# One lookup for the launch's four records (each unique, so one row, NULLs for what is new).
+_ONE = select(literal(1).label("one")).subquery("one")
+_LOOKUP = (
+    select(*(column.label(prefix + column.key) for table, prefix in ((_U, "u_"), (_C, "c_"), (_L, "l_"), (_M, "m_"))
+             for column in table.c))
+    .select_from(
+        _ONE.outerjoin(_U, and_(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub")))
+        .outerjoin(_C, and_(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id")))
+        .outerjoin(_L, and_(_L.c.deployment_id == bindparam("deployment_id"), _L.c.resource_link_id == bindparam("link_id")))
+        .outerjoin(_M, and_(_M.c.course_id == _C.c.id, _M.c.user_id == _U.c.id))))
 # Without .values(): the SET clause is the parameters given, besides row_id (and onupdate columns).
 _UPDATE = {table: update(table).where(table.c.id == bindparam("row_id")) for table in (_U, _C, _L, _M)}
 _TOUCH_DEPLOYMENT = update(_D).where(
@@ -82,11 +87,11 @@ def _changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-def _write(model: type[Any], table: Table, found: Any, values: dict[str, Any]) -> Any:
-    """The row found (updated where `values` differ) as an ORM object, or a new row."""
+def _write(model: type[Any], table: Table, found: Any, prefix: str, values: dict[str, Any]) -> Any:
+    """The row found (its columns labelled `prefix`...; updated where `values` differ) as an ORM object, or a new row."""
     if found is None:
         return insert_row(model(**values))
-    obj = loaded(model, found)
+    obj = loaded(model, found, prefix)
     changed = _changes(obj, values)
     if changed:
         connection().execute(_UPDATE[table], {"row_id": obj.id, **changed})
@@ -98,17 +103,19 @@ def _write(model: type[Any], table: Table, found: Any, values: dict[str, Any]) -
 
 def _link_values(library: ContentLibrary | None, link: dict[str, Any], found: Any, course: Course | None,
                  body: dict[str, Any]) -> dict[str, Any]:
+    """The link's values from the launch; `found`: the lookup's row when the link exists."""
+    known = found is not None
     values: dict[str, Any] = {"course_id": course.id if course is not None else None,
-                              "title": _text(link.get("title"), 512) or (found.title if found is not None else "")}
+                              "title": _text(link.get("title"), 512) or (found.l_title if known else "")}
     custom = body.get(c.CUSTOM)
     if isinstance(custom, dict):
         values["custom"] = {str(k)[:100]: str(v)[:1000] for k, v in custom.items()}
     if library is not None:
         # What deep linking chose, from the custom parameters: the same as bind_from_custom on the row.
-        probe = ResourceLink(custom=values.get("custom", found.custom if found is not None else {}),
-                             content_kind=found.content_kind if found is not None else None,
-                             content_id=found.content_id if found is not None else None,
-                             points=found.points if found is not None else None)
+        probe = ResourceLink(custom=values.get("custom", found.l_custom if known else {}),
+                             content_kind=found.l_content_kind if known else None,
+                             content_id=found.l_content_id if known else None,
+                             points=found.l_points if known else None)
         activities.bind_from_custom(library, probe)
         values.update(content_kind=probe.content_kind, content_id=probe.content_id, points=probe.points)
     return values
@@ -124,39 +131,42 @@ def record_launch(
     A handful of prebuilt statements: a lookup per record, an INSERT for each new one, an UPDATE
     only for what changed.
     """
-    conn = connection()
     now = utcnow()
-    found_user = conn.execute(_FIND_USER, {"issuer": registration.issuer, "sub": body["sub"]}).first()
-    user: User = _write(User, _U, found_user, {"issuer": registration.issuer, "sub": body["sub"],
-                                               **_user_fields(body)} if found_user is None else _user_fields(body))
     context = body.get(c.CONTEXT)
+    context = context if isinstance(context, dict) else None
+    link_claim = body.get(c.RESOURCE_LINK)
+    link_claim = link_claim if isinstance(link_claim, dict) and link_claim.get("id") else None
+    row = connection().execute(_LOOKUP, {
+        "issuer": registration.issuer, "sub": body["sub"], "deployment_id": deployment.id,
+        "context_id": context["id"] if context is not None else None,
+        "link_id": link_claim["id"] if link_claim is not None else None,
+    }).one()
+    found_user = row if row.u_id is not None else None
+    user: User = _write(User, _U, found_user, "u_", {"issuer": registration.issuer, "sub": body["sub"],
+                                                     **_user_fields(body)} if found_user is None else _user_fields(body))
     course: Course | None = None
-    found_course = None
-    if isinstance(context, dict):
-        found_course = conn.execute(_FIND_COURSE, {"deployment_id": deployment.id, "context_id": context["id"]}).first()
+    found_course = row if context is not None and row.c_id is not None else None
+    if context is not None:
         values: dict[str, Any] = {"title": _text(context.get("title"), 512), "label": _text(context.get("label"), 255)}
         values = {k: v for k, v in values.items() if v}  # an empty title keeps the one known
         if found_course is None:
             values.update(deployment_id=deployment.id, context_id=context["id"][:255])
-        course = _write(Course, _C, found_course, values)
-    link_claim = body.get(c.RESOURCE_LINK)
+        course = _write(Course, _C, found_course, "c_", values)
     link: ResourceLink | None = None
-    if isinstance(link_claim, dict) and link_claim.get("id"):
-        found_link = conn.execute(_FIND_LINK, {"deployment_id": deployment.id, "link_id": link_claim["id"]}).first()
+    if link_claim is not None:
+        found_link = row if row.l_id is not None else None
         values = _link_values(library, link_claim, found_link, course, body)
         if found_link is None:
             values.update(deployment_id=deployment.id, resource_link_id=link_claim["id"][:255])
-        link = _write(ResourceLink, _L, found_link, values)
+        link = _write(ResourceLink, _L, found_link, "l_", values)
     lti_roles = [r for r in body.get(c.ROLES, []) if isinstance(r, str)][:50]
     role = rapport_role(lti_roles)
     if course is not None:
-        # a new user or course has no membership yet
-        found_membership = None if found_user is None or found_course is None else conn.execute(
-            _FIND_MEMBERSHIP, {"course_id": course.id, "user_id": user.id}).first()
+        found_membership = row if found_course is not None and row.m_id is not None else None
         values = {"lti_roles": lti_roles, "role": role}
         if found_membership is None:
             values.update(course_id=course.id, user_id=user.id)
-        _write(Membership, _M, found_membership, values)
+        _write(Membership, _M, found_membership, "m_", values)
     _touch(deployment, now)
     token = secrets.token_urlsafe(32)
     session = LaunchSession(

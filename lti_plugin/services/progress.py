@@ -69,11 +69,12 @@ _PROGRESS = select(_PROGRESS_TABLE).where(
     _PROGRESS_TABLE.c.user_id == bindparam("user_id"), _PROGRESS_TABLE.c.resource_link_id == bindparam("link_id"),
     _PROGRESS_TABLE.c.module_id == bindparam("module_id"))
 _ANY_PROGRESS = tuple(
-    select(model.id).where(model.user_id == bindparam("user_id"), model.resource_link_id == bindparam("link_id")).limit(1)
-    for model in (ModuleProgress, QuizAttempt))
-_ACKNOWLEDGED = select(Acknowledgement.id).where(
-    Acknowledgement.user_id == bindparam("user_id"), Acknowledgement.resource_link_id == bindparam("link_id"),
-    Acknowledgement.module_id == bindparam("module_id"), Acknowledgement.page_id == bindparam("page_id"))
+    select(table.c.id).where(table.c.user_id == bindparam("user_id"), table.c.resource_link_id == bindparam("link_id"))
+    .limit(1) for table in (_PROGRESS_TABLE, cast(Table, QuizAttempt.__table__)))
+_ACK_TABLE = cast(Table, Acknowledgement.__table__)
+_ACKNOWLEDGED = select(_ACK_TABLE.c.id).where(
+    _ACK_TABLE.c.user_id == bindparam("user_id"), _ACK_TABLE.c.resource_link_id == bindparam("link_id"),
+    _ACK_TABLE.c.module_id == bindparam("module_id"), _ACK_TABLE.c.page_id == bindparam("page_id"))
 
 
 def _require_link(launch: LaunchSession) -> Any:
@@ -97,9 +98,9 @@ def has_progress(launch: LaunchSession) -> bool:
     """Whether the learner has done anything in this placement (a module opened, a quiz attempted)."""
     if launch.resource_link_id is None or opened_for_new_user(launch):
         return False
+    conn = connection()
     for statement in _ANY_PROGRESS:
-        found = db.session.scalar(statement, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
-        if found is not None:
+        if conn.execute(statement, {"user_id": launch.user_id, "link_id": launch.resource_link_id}).first():
             return True
     return False
 
