@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state
@@ -96,4 +96,26 @@ def insert_row(obj: T) -> T:
     for attr, value in zip(keys, result.inserted_primary_key or ()):
         if value is not None:
             state[attr] = value
-    return attach(obj)
+    attach(obj)
+    db.session().info.setdefault(_INSERTED, []).append(obj)
+    return obj
+
+
+# Objects inserted by insert_row in the current transaction. The session takes them for rows it
+# loaded, so a rollback would keep them (expired) instead of forgetting them as it forgets rows it
+# inserted itself: they are expunged on rollback, and forgotten from this list on commit.
+_INSERTED = "rapport_inserted_rows"
+
+
+def _forget_inserted(session: Session, *args: Any) -> None:
+    session.info.pop(_INSERTED, None)
+
+
+def _expunge_inserted(session: Session, *args: Any) -> None:
+    for obj in session.info.pop(_INSERTED, ()):
+        if obj in session:
+            session.expunge(obj)
+
+
+event.listen(Session, "after_commit", _forget_inserted)
+event.listen(Session, "after_rollback", _expunge_inserted)
