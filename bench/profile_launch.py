@@ -25,7 +25,8 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
     from lti_plugin import create_app
 
     app = create_app()
-    logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
+    if not os.environ.get("BENCH_REQUEST_LOG"):  # as gunicorn runs it: one JSON line a request
+        logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
 
     def launch(i: int, prefix: str) -> None:
         client = app.test_client()

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, exists, or_, select
 
 from ..content.library import ContentLibrary
 from ..content.model import Module, Page
@@ -68,9 +68,10 @@ _PROGRESS_TABLE = cast(Table, ModuleProgress.__table__)
 _PROGRESS = select(_PROGRESS_TABLE).where(
     _PROGRESS_TABLE.c.user_id == bindparam("user_id"), _PROGRESS_TABLE.c.resource_link_id == bindparam("link_id"),
     _PROGRESS_TABLE.c.module_id == bindparam("module_id"))
-_ANY_PROGRESS = tuple(
-    select(table.c.id).where(table.c.user_id == bindparam("user_id"), table.c.resource_link_id == bindparam("link_id"))
-    .limit(1) for table in (_PROGRESS_TABLE, cast(Table, QuizAttempt.__table__)))
+# One statement: is there a progress row or a quiz attempt for this user in this placement?
+_ANY_PROGRESS = select(or_(*(
+    exists().where(table.c.user_id == bindparam("user_id"), table.c.resource_link_id == bindparam("link_id"))
+    for table in (_PROGRESS_TABLE, cast(Table, QuizAttempt.__table__)))))
 _ACK_TABLE = cast(Table, Acknowledgement.__table__)
 _ACKNOWLEDGED = select(_ACK_TABLE.c.id).where(
     _ACK_TABLE.c.user_id == bindparam("user_id"), _ACK_TABLE.c.resource_link_id == bindparam("link_id"),
@@ -98,11 +99,8 @@ def has_progress(launch: LaunchSession) -> bool:
     """Whether the learner has done anything in this placement (a module opened, a quiz attempted)."""
     if launch.resource_link_id is None or opened_for_new_user(launch):
         return False
-    conn = connection()
-    for statement in _ANY_PROGRESS:
-        if conn.execute(statement, {"user_id": launch.user_id, "link_id": launch.resource_link_id}).first():
-            return True
-    return False
+    return bool(connection().execute(_ANY_PROGRESS, {"user_id": launch.user_id,
+                                                      "link_id": launch.resource_link_id}).scalar())
 
 
 def _video_share(launch: LaunchSession, video_id: str) -> float:
