@@ -6,6 +6,8 @@
 
 A full launch is what a student's browser does: the platform's login request to the tool, the
 redirect back to the platform, the form post of a freshly signed id_token, and the first page.
+The cost part measures Rapport twice: students launching for the first time (new users, new
+memberships, new progress) and the same students launching again (the commonest case in a term).
 CPU is read from /proc for gunicorn's master and workers before and after the measured burst,
 after a warm-up burst, so caches (key sets, templates, compiled queries) are warm. The load
 generator and the key-set server run on the same machine and are not counted.
@@ -93,12 +95,16 @@ def start_reference(name: str, folder: Path, platform: SimulatedPlatform, worker
     return start_gunicorn(f"bench.{name}_tool:app", env, folder, name, workers, threads)
 
 
-def measure(server: Server, platform: SimulatedPlatform, students: int, concurrency: int, warmup: int) -> BurstResult:
-    """A warm-up burst, then the measured one."""
+def measure(server: Server, platform: SimulatedPlatform, students: int, concurrency: int, warmup: int,
+            returning: bool = False) -> tuple[BurstResult, BurstResult | None]:
+    """A warm-up burst, then the measured one (new students); with `returning`, the same students again."""
     warm = burst(server, platform, warmup, min(concurrency, warmup))
     if warm.errors:
         raise SystemExit(f"warm-up failed: {warm.errors[0]} (see {server.log})")
-    return burst(server, platform, students, concurrency)
+    prefix = uuid.uuid4().hex[:6]
+    first = burst(server, platform, students, concurrency, prefix)
+    again = burst(server, platform, students, concurrency, prefix) if returning else None
+    return first, again
 
 
 def cost(args: argparse.Namespace) -> None:
@@ -107,6 +113,7 @@ def cost(args: argparse.Namespace) -> None:
     print(f"== launch cost: {args.students} full launches (login, launch, first page) at concurrency "
           f"{args.concurrency}, after {args.warmup} warm-up launches; CPU of gunicorn master + workers")
     results: dict[str, BurstResult] = {}
+    returning: dict[str, BurstResult] = {}
     fetches: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
         folder = Path(tmp)
@@ -120,14 +127,14 @@ def cost(args: argparse.Namespace) -> None:
                 before = platform.fetches()
                 if tool in ("floor", "baseline"):
                     server = start_reference(tool, sub, platform, args.workers, args.threads)
-                    results[tool] = run_tool(server, platform, args)
+                    results[tool], _ = run_tool(server, platform, args)
                 elif tool == "rapport-sqlite":
                     server = start_rapport(sub, platform, f"sqlite:///{sub / 'rapport.db'}", "", args.workers, args.threads)
-                    results[tool] = run_tool(server, platform, args)
+                    results[tool], returning[tool] = run_tool(server, platform, args, returning=True)
                 else:
                     with postgres_database() as url:
                         server = start_rapport(sub, platform, url, REDIS, args.workers, args.threads)
-                        results[tool] = run_tool(server, platform, args)
+                        results[tool], returning[tool] = run_tool(server, platform, args, returning=True)
                 fetches[tool] = platform.fetches() - before
         finally:
             assert platform.keyset is not None
@@ -139,6 +146,12 @@ def cost(args: argparse.Namespace) -> None:
         print(f"{tool:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
               f"x{ms / baseline_ms:4.2f} of baseline   key set fetched {fetches[tool]} time(s)   "
               f"[{result.line()}]")
+    # The floor and the baseline keep nothing about a student, so a second launch costs them the same.
+    for tool, result in returning.items():
+        ms = per_launch_ms(result)
+        label = f"{tool} (returning)"
+        print(f"{label:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
+              f"x{ms / baseline_ms:4.2f} of baseline   the same students launching again   [{result.line()}]")
 
 
 def per_launch_ms(result: BurstResult) -> float:
@@ -147,15 +160,17 @@ def per_launch_ms(result: BurstResult) -> float:
     return result.cpu_seconds * 1000 / max(1, len(result.latencies))
 
 
-def run_tool(server: Server, platform: SimulatedPlatform, args: argparse.Namespace) -> BurstResult:
-    """Measure one tool, then stop it."""
+def run_tool(server: Server, platform: SimulatedPlatform, args: argparse.Namespace,
+             returning: bool = False) -> tuple[BurstResult, BurstResult | None]:
+    """Measure one tool (and with `returning`, the same students a second time), then stop it."""
     try:
-        result = measure(server, platform, args.students, args.concurrency, args.warmup)
+        result, again = measure(server, platform, args.students, args.concurrency, args.warmup, returning)
     finally:
         server.stop()
-    if result.errors:
-        print(f"   ! {len(result.errors)} errors, first: {result.errors[0]} (log: {server.log})")
-    return result
+    for measured in (result, again):
+        if measured is not None and measured.errors:
+            print(f"   ! {len(measured.errors)} errors, first: {measured.errors[0]} (log: {server.log})")
+    return result, again
 
 
 def bursts(args: argparse.Namespace) -> None:

@@ -1,4 +1,4 @@
-"""Profile Rapport's full launch in one process: `python -m bench.profile_launch [N] [--db postgres]`.
+"""Profile Rapport's full launch in one process: `python -m bench.profile_launch [N] [--db postgres] [--returning]`.
 
 Runs N launches through the WSGI app (no HTTP server, so only Rapport's own work is measured),
 prints the CPU milliseconds per launch, and writes a pyinstrument profile when it is installed.
@@ -16,15 +16,17 @@ from bench.common import CLIENT_ID, ISSUER, SimulatedPlatform
 from bench.launches import REDIS, postgres_database, prepare_rapport
 
 
-def run(n: int, database_url: str, redis_url: str, folder: Path, platform: SimulatedPlatform, out: Path | None) -> None:
-    """Set up Rapport, warm up, then time and profile n launches."""
+def run(n: int, database_url: str, redis_url: str, folder: Path, platform: SimulatedPlatform, out: Path | None,
+        returning: bool = False) -> None:
+    """Set up Rapport, warm up, then time and profile n launches (with `returning`, of students launched once before)."""
     os.environ.update(prepare_rapport(folder, platform, database_url, redis_url))
     import logging
 
     from lti_plugin import create_app
 
     app = create_app()
-    logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
+    if not os.environ.get("BENCH_REQUEST_LOG"):  # as gunicorn runs it: one JSON line a request
+        logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
 
     def launch(i: int, prefix: str) -> None:
         client = app.test_client()
@@ -41,6 +43,9 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
 
     for i in range(30):
         launch(i, "warm")
+    if returning:
+        for i in range(n):
+            launch(i, "measured")
     from sqlalchemy import event
 
     from lti_plugin.extensions import db
@@ -76,6 +81,10 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
     if cprofile is not None:
         cprofile.disable()
         cprofile.dump_stats(os.environ["BENCH_CPROFILE"])
+        import pstats
+
+        calls = pstats.Stats(cprofile).total_calls  # type: ignore[attr-defined]
+        print(f"{calls / n:,.0f} Python function calls per launch (cProfile; does not depend on the load)")
     if profiler and out:
         profiler.stop()
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
@@ -93,6 +102,7 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=200)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument("--returning", action="store_true", help="measure students launching a second time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rapport-profile-") as tmp:
         folder = Path(tmp)
@@ -101,9 +111,9 @@ def main() -> None:
         try:
             if args.db == "postgres":
                 with postgres_database() as url:
-                    run(args.n, url, REDIS, folder, platform, args.profile)
+                    run(args.n, url, REDIS, folder, platform, args.profile, args.returning)
             else:
-                run(args.n, f"sqlite:///{folder / 'rapport.db'}", "", folder, platform, args.profile)
+                run(args.n, f"sqlite:///{folder / 'rapport.db'}", "", folder, platform, args.profile, args.returning)
         finally:
             assert platform.keyset is not None
             platform.keyset.stop()

@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NONCE_SECONDS", int, 3600, "How long a used nonce is remembered.", 60),
     Setting("LAUNCH_SESSION_SECONDS", int, 28800, "How long a launch stays usable.", 60),
     Setting("PLATFORM_KEYS_CACHE_SECONDS", int, 3600, "How long a platform key set is kept.", 0),
+    Setting("LTI_CONFIG_CACHE_SECONDS", float, 5.0,
+            "How long each process keeps registrations and deployments it read (0: read every time).", 0),
     Setting("HTTP_TIMEOUT_SECONDS", float, 10.0, "Timeout for every call to a platform.", 0.1),
     Setting("ROSTER_FRESH_SECONDS", int, 900, "How long a roster read from the LMS is used without asking again.", 0),
     Setting("ROSTER_REFRESH_SECONDS", float, 8.0, "Longest a roster refresh may wait for the LMS, in all.", 0.5),

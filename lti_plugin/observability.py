@@ -141,8 +141,13 @@ def watch_launch_sessions() -> None:
 
 
 def _launch_session_inserted(mapper: Any, connection: Any, target: Any) -> None:
+    note_launch_opened(target.course_id, target.user_id, target.message_type)
+
+
+def note_launch_opened(course_id: int | None, user_id: int, message_type: str) -> None:
+    """Note a launch session opened during this request (for its log line and counter)."""
     if has_request_context():
-        g.opened_launch = (target.course_id, target.user_id, target.message_type)
+        g.opened_launch = (course_id, user_id, message_type)
 
 
 def init_observability(app: Flask) -> None:

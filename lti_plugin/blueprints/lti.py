@@ -5,7 +5,7 @@ import ipaddress
 import secrets
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +33,12 @@ BROWSER_COOKIE = "rapport_lti_browser"
 
 def base_url() -> str:
     """Rapport's public origin: PUBLIC_URL, or the one the request came to."""
-    return current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    configured: str = current_app.config["PUBLIC_URL"]
+    if configured:
+        return configured
+    if "base_url" not in g:  # several times a request; werkzeug rebuilds it on each read
+        g.base_url = request.host_url.rstrip("/")
+    return str(g.base_url)
 
 
 def launch_url() -> str:
@@ -173,14 +178,14 @@ def _finish(message: RapportMessageLaunch) -> str:
 def _record(message: RapportMessageLaunch, body: dict[str, Any]) -> tuple[str, LaunchSession]:
     """Store the launch, bind the placement to what deep linking chose, report a first start."""
     assert message.registration_row is not None and message.deployment_row is not None
+    library = current_library()
     token, session = record_launch(
         message.registration_row, message.deployment_row, body, kept_claims(body),
-        current_app.config["LAUNCH_SESSION_SECONDS"],
+        current_app.config["LAUNCH_SESSION_SECONDS"], library,
     )
-    activities.bind_from_custom(current_library(), session.resource_link)
     # Started carries no score, so it is sent only before any work exists: it would clear a grade.
     # Only modules and quizzes are the learner's own work; a checklist's grade comes from ratings.
-    found = activities.activity(current_library(), session.resource_link)
+    found = activities.activity(library, session.resource_link)
     if found is not None and found.kind in activities.GRADED_KINDS and not has_progress(session):
         send_started(session)
     db.session.commit()

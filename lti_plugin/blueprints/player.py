@@ -33,6 +33,13 @@ def _page_url(page_id: str) -> str:
     return url_for("player.module_page", page_id=page_id)
 
 
+def _page_urls(module: Any) -> dict[str, str]:
+    """Every page's address, routed once (url_for for each page of a long module was a good part of its first page)."""
+    marker = "rapport-page-id"  # a page id is a slug: nothing in it needs quoting, and neither does this
+    pattern = url_for("player.module_page", page_id=marker)
+    return {page.id: pattern.replace(marker, quote(page.id, safe=""), 1) for page in module.pages}
+
+
 def _module() -> Any:
     """The module this placement shows, or 404."""
     found = activities.activity(current_library(), _launch().resource_link)
@@ -59,7 +66,7 @@ def home() -> Any:
     if found.kind == "module":
         view = progress.module_view(library, launch, found.item)
         db.session.commit()
-        return render_template("player/module.html", view=view, **_context())
+        return render_template("player/module.html", view=view, page_urls=_page_urls(found.item), **_context())
     if found.kind == "quiz":
         return redirect(url_for("player.quiz"))
     if found.kind == "survey":

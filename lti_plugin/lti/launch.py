@@ -14,22 +14,21 @@ import jwt
 from flask import current_app
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Deployment, Registration
+from ..models import Deployment
 from . import claims as c
 from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, REGISTRATION_INACTIVE, LaunchRefused
 from .login import same_origin
 from .platform_keys import signing_key
 from .platform_storage import StoredLogin, relaunch_url
 from .state import PendingLogin, StateStore, digest
-from .tool_config import DatabaseToolConf
+from .config_cache import DeploymentInfo, RegistrationInfo, forget
+from .tool_config import DatabaseToolConf, find_deployment_info
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
-_DEPLOYMENT = select(Deployment).where(
-    Deployment.registration_id == bindparam("registration_id"), Deployment.deployment_id == bindparam("deployment_id"))
 
 
 def _refuse(code: str, message: str, hint: str = ADMIN_HINT_RETRY, status: int = 400) -> LaunchRefused:
@@ -50,8 +49,8 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         self._store = store
         self._base_url = base_url
         self._pending: PendingLogin | None = None
-        self.registration_row: Registration | None = None
-        self.deployment_row: Deployment | None = None
+        self.registration_row: RegistrationInfo | None = None
+        self.deployment_row: DeploymentInfo | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._form.get(key, "")
@@ -311,10 +310,9 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         self.deployment_row = row
         return self
 
-    def _find_deployment(self, deployment_id: str) -> Deployment | None:
+    def _find_deployment(self, deployment_id: str) -> DeploymentInfo | None:
         assert self.registration_row is not None
-        return db.session.scalar(_DEPLOYMENT, {"registration_id": self.registration_row.id,
-                                               "deployment_id": deployment_id})
+        return find_deployment_info(self.registration_row.id, deployment_id)
 
     # -- results ------------------------------------------------------------------------------
     def launch_body(self) -> dict[str, Any]:
@@ -336,6 +334,7 @@ def _record_unknown_deployment(registration_id: int, deployment_id: str) -> None
             )
     except IntegrityError:
         pass  # another request recorded it first
+    forget()
 
 
 def kept_claims(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Platform key sets: fetched with a timeout, cached with a lifetime, refetched once on an unknown kid."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import jwt
 from flask import current_app
 
 from ..extensions import cache
-from ..models import Registration
+from .config_cache import RegistrationInfo
 from .errors import ADMIN_HINT_REGISTRATION, LaunchRefused, PlatformCallError
 from .http import get_json
 
@@ -66,9 +67,28 @@ def _may_refetch(url: str) -> bool:
         return False
 
 
-def signing_key(registration: Registration, kid: str, alg: str) -> Any:
-    """The platform's public key for `kid`; refetches the set once when the kid is unknown."""
+def signing_key(registration: RegistrationInfo, kid: str, alg: str) -> Any:
+    """The platform's public key for `kid`; refetches the set once when the kid is unknown.
+
+    The key object found is kept by this process for LTI_CONFIG_CACHE_SECONDS, so most launches
+    neither read the key set from the cache (a Redis round trip and unpickling) nor look it up.
+    """
     url = registration.key_set_url
+    seconds = current_app.config["LTI_CONFIG_CACHE_SECONDS"]
+    recent: dict[tuple[str, str, str], tuple[float, Any]] = current_app.extensions.setdefault("rapport_platform_keys", {})
+    now = time.monotonic()
+    entry = recent.get((url, kid, alg))
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    key = _signing_key(url, kid, alg)
+    if seconds > 0:
+        if len(recent) >= MAX_PARSED:
+            recent.clear()
+        recent[(url, kid, alg)] = (now + seconds, key)
+    return key
+
+
+def _signing_key(url: str, kid: str, alg: str) -> Any:
     document = cache.get(_cache_key(url))
     fetched_now = document is None
     if document is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -80,7 +80,7 @@ class DatabaseStateStore:
                 conn.execute(delete(LoginState).where(LoginState.expires_at < now))
                 conn.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
             conn.execute(_PUT_LOGIN, {"state_hash": digest(state), "expires_at": now + timedelta(seconds=ttl),
-                                      **asdict(login)})
+                                      **vars(login)})
 
     def take_login(self, state: str) -> PendingLogin | None:
         with db.engine.begin() as conn:
@@ -110,7 +110,7 @@ class RedisStateStore:
         self.prefix = prefix
 
     def put_login(self, state: str, login: PendingLogin, ttl: int) -> None:
-        self.client.set(f"{self.prefix}state:{digest(state)}", json.dumps(asdict(login)), ex=ttl)
+        self.client.set(f"{self.prefix}state:{digest(state)}", json.dumps(vars(login)), ex=ttl)
 
     def take_login(self, state: str) -> PendingLogin | None:
         raw = self.client.getdel(f"{self.prefix}state:{digest(state)}")

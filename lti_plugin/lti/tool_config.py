@@ -10,18 +10,21 @@ from sqlalchemy import bindparam, func, select
 
 from ..extensions import db
 from ..models import Deployment, Registration
+from .config_cache import DeploymentInfo, RegistrationInfo, cached
 
 
 # Built once: every login and launch runs this lookup, and building a statement costs more
 # than running it.
 _BY_ISSUER_AND_CLIENT = select(Registration).where(
     Registration.issuer == bindparam("iss"), Registration.client_id == bindparam("client_id"))
+_DEPLOYMENT = select(Deployment).where(
+    Deployment.registration_id == bindparam("registration_id"), Deployment.deployment_id == bindparam("deployment_id"))
 
 
 class RapportRegistration(LtiRegistration):
     """pylti1p3's registration, knowing the database row it came from."""
 
-    def __init__(self, row: Registration) -> None:
+    def __init__(self, row: RegistrationInfo) -> None:
         super().__init__()
         self.row = row
         self.set_issuer(row.issuer).set_client_id(row.client_id)
@@ -29,6 +32,20 @@ class RapportRegistration(LtiRegistration):
         self.set_key_set_url(row.key_set_url)
         if row.auth_audience:
             self.set_auth_audience(row.auth_audience)
+
+
+def _registration(iss: str, client_id: str) -> RapportRegistration | None:
+    row = db.session.scalar(_BY_ISSUER_AND_CLIENT, {"iss": iss, "client_id": client_id})
+    return RapportRegistration(RegistrationInfo.of(row)) if row else None
+
+
+def find_deployment_info(registration_id: int, deployment_id: str) -> DeploymentInfo | None:
+    """A registration's deployment by the platform's id (kept a few seconds by this process), or None."""
+    def load() -> DeploymentInfo | None:
+        row = db.session.scalar(_DEPLOYMENT, {"registration_id": registration_id, "deployment_id": deployment_id})
+        return DeploymentInfo.of(row) if row is not None else None
+
+    return cached("deployment", (registration_id, deployment_id), load)
 
 
 class DatabaseToolConf(ToolConfAbstract[Any]):
@@ -53,15 +70,14 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> RapportRegistration | None:  # type: ignore[override]
         rows = db.session.scalars(select(Registration).where(Registration.issuer == iss).limit(2)).all()
-        return RapportRegistration(rows[0]) if len(rows) == 1 else None
+        return RapportRegistration(RegistrationInfo.of(rows[0])) if len(rows) == 1 else None
 
     def find_registration_by_params(  # type: ignore[override]
         self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
     ) -> RapportRegistration | None:
         if not client_id:
             return self.find_registration_by_issuer(iss)
-        row = db.session.scalar(_BY_ISSUER_AND_CLIENT, {"iss": iss, "client_id": client_id})
-        return RapportRegistration(row) if row else None
+        return cached("registration", (iss, client_id), lambda: _registration(iss, client_id))
 
     def _deployment(self, iss: str, deployment_id: str, client_id: str | None) -> LtiDeployment | None:
         query = (

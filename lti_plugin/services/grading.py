@@ -14,6 +14,7 @@ from ..lti import claims as c
 from ..models import LaunchSession, ScoreDelivery, User, utcnow
 from ..models.outbox import ACTIVITY_PROGRESS, GRADING_PROGRESS
 from .errors import PlayerError
+from .core_rows import insert_row
 from .launches import opened_for_new_user
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,7 @@ def enqueue_score(launch: LaunchSession, *, score_given: float | None, score_max
     if problem:
         row.state, row.last_error = "failed", problem
         log.warning("score for %s not deliverable: %s", row.user_sub, problem)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return insert_row(row)
 
 
 def requeue(row: ScoreDelivery) -> ScoreDelivery:

@@ -2,32 +2,39 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from flask import current_app
+from sqlalchemy import Table, and_, bindparam, literal, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..content.library import ContentLibrary
 from ..extensions import db
 from ..lti import claims as c
+from ..lti.config_cache import DeploymentInfo, RegistrationInfo
 from ..lti.roles import rapport_role
-from ..models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User, utcnow
 from ..lti.state import digest
+from ..models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User, utcnow
+from ..observability import note_launch_opened
+from . import activities
+from .core_rows import connection, insert_row, loaded
 
 
 LAST_LAUNCH_PRECISION = timedelta(seconds=60)
 
 # Built once: every launch runs these, and building a statement costs more than running it.
 _USER = select(User).where(User.issuer == bindparam("issuer"), User.sub == bindparam("sub"))
-_COURSE = select(Course).where(Course.deployment_id == bindparam("deployment_id"),
-                               Course.context_id == bindparam("context_id"))
-_LINK = select(ResourceLink).where(ResourceLink.deployment_id == bindparam("deployment_id"),
-                                   ResourceLink.resource_link_id == bindparam("link_id"))
-_MEMBERSHIP = select(Membership).where(Membership.course_id == bindparam("course_id"),
-                                       Membership.user_id == bindparam("user_id"))
 # Every page shows the user and the course and most need the link: one query for all four.
-_LAUNCH_SESSION = select(LaunchSession).where(LaunchSession.token_hash == bindparam("token_hash")).options(
-    joinedload(LaunchSession.user), joinedload(LaunchSession.course), joinedload(LaunchSession.resource_link))
+_LS = cast(Table, LaunchSession.__table__)
+_UJ, _CJ, _LJ = (cast(Table, model.__table__).alias(name) for model, name in
+                 ((User, "u"), (Course, "c"), (ResourceLink, "l")))
+_LAUNCH_SESSION = (
+    select(*(column.label("s_" + column.key) for column in _LS.c),
+           *(column.label(f"{alias.name}_{column.key}") for alias in (_UJ, _CJ, _LJ) for column in alias.c))
+    .select_from(_LS.join(_UJ, _UJ.c.id == _LS.c.user_id).outerjoin(_CJ, _CJ.c.id == _LS.c.course_id)
+                 .outerjoin(_LJ, _LJ.c.id == _LS.c.resource_link_id))
+    .where(_LS.c.token_hash == bindparam("token_hash")))
 
 
 def _text(value: Any, limit: int) -> str:
@@ -40,90 +47,163 @@ def upsert_user(issuer: str, body: dict[str, Any]) -> User:
     if user is None:
         user = User(issuer=issuer, sub=body["sub"])
         db.session.add(user)
-    for field, limit in (("name", 255), ("given_name", 255), ("family_name", 255), ("email", 320), ("picture", 1024)):
-        if field in body:  # only what was sent: a platform that hides names keeps them hidden
-            setattr(user, field, _text(body[field], limit))
+    for field, value in _user_fields(body).items():
+        setattr(user, field, value)
     return user
 
 
-def upsert_course(deployment: Deployment, context: dict[str, Any]) -> Course:
-    """The course for this context within the deployment."""
-    course = db.session.scalar(_COURSE, {"deployment_id": deployment.id, "context_id": context["id"]})
-    if course is None:
-        course = Course(deployment_id=deployment.id, context_id=context["id"][:255])
-        db.session.add(course)
-    course.title = _text(context.get("title"), 512) or course.title
-    course.label = _text(context.get("label"), 255) or course.label
-    return course
+def _user_fields(body: dict[str, Any]) -> dict[str, str]:
+    # Only what was sent: a platform that hides names keeps them hidden.
+    return {field: _text(body[field], limit) for field, limit in _USER_FIELDS if field in body}
 
 
-def upsert_resource_link(deployment: Deployment, course: Course | None, body: dict[str, Any]) -> ResourceLink | None:
-    """The resource link the launch opened, with its custom parameters."""
-    link = body.get(c.RESOURCE_LINK)
-    if not isinstance(link, dict) or not link.get("id"):
-        return None
-    row = db.session.scalar(_LINK, {"deployment_id": deployment.id, "link_id": link["id"]})
-    if row is None:
-        row = ResourceLink(deployment_id=deployment.id, resource_link_id=link["id"][:255])
-        db.session.add(row)
-    row.course = course
-    row.title = _text(link.get("title"), 512) or row.title
+_USER_FIELDS = (("name", 255), ("given_name", 255), ("family_name", 255), ("email", 320), ("picture", 1024))
+
+
+# -- the launch's own records, written with prebuilt Core statements (see core_rows) ------------
+_U, _C, _L, _M, _D = (cast(Table, model.__table__) for model in (User, Course, ResourceLink, Membership, Deployment))
+# One lookup for the launch's four records (each unique, so one row, NULLs for what is new).
+_ONE = select(literal(1).label("one")).subquery("one")
+_LOOKUP = (
+    select(*(column.label(prefix + column.key) for table, prefix in ((_U, "u_"), (_C, "c_"), (_L, "l_"), (_M, "m_"))
+             for column in table.c))
+    .select_from(
+        _ONE.outerjoin(_U, and_(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub")))
+        .outerjoin(_C, and_(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id")))
+        .outerjoin(_L, and_(_L.c.deployment_id == bindparam("deployment_id"), _L.c.resource_link_id == bindparam("link_id")))
+        .outerjoin(_M, and_(_M.c.course_id == _C.c.id, _M.c.user_id == _U.c.id))))
+# Without .values(): the SET clause is the parameters given, besides row_id (and onupdate columns).
+_UPDATE = {table: update(table).where(table.c.id == bindparam("row_id")) for table in (_U, _C, _L, _M)}
+_TOUCH_DEPLOYMENT = update(_D).where(
+    _D.c.id == bindparam("row_id"),
+    or_(_D.c.last_launch_at.is_(None), _D.c.last_launch_at < bindparam("before"))).values(last_launch_at=bindparam("now"))
+
+
+def _changes(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the object's, set on it as written (the caller writes them)."""
+    changed = {key: value for key, value in values.items() if getattr(obj, key) != value}
+    for key, value in changed.items():
+        set_committed_value(obj, key, value)
+    return changed
+
+
+def _write(model: type[Any], table: Table, found: Any, prefix: str, values: dict[str, Any]) -> Any:
+    """The row found (its columns labelled `prefix`...; updated where `values` differ) as an ORM object, or a new row."""
+    if found is None:
+        return insert_row(model(**values))
+    obj = loaded(model, found, prefix)
+    changed = _changes(obj, values)
+    if changed:
+        connection().execute(_UPDATE[table], {"row_id": obj.id, **changed})
+        # the onupdate time the UPDATE wrote is not read back: expire it rather than show a stale one
+        if "updated_at" in table.c:
+            db.session.expire(obj, ["updated_at"])
+    return obj
+
+
+def _link_values(library: ContentLibrary | None, link: dict[str, Any], found: Any, course: Course | None,
+                 body: dict[str, Any]) -> dict[str, Any]:
+    """The link's values from the launch; `found`: the lookup's row when the link exists."""
+    known = found is not None
+    values: dict[str, Any] = {"course_id": course.id if course is not None else None,
+                              "title": _text(link.get("title"), 512) or (found.l_title if known else "")}
     custom = body.get(c.CUSTOM)
     if isinstance(custom, dict):
-        row.custom = {str(k)[:100]: str(v)[:1000] for k, v in custom.items()}
-    return row
+        values["custom"] = {str(k)[:100]: str(v)[:1000] for k, v in custom.items()}
+    if library is not None:
+        # What deep linking chose, from the custom parameters: the same as bind_from_custom on the row.
+        probe = ResourceLink(custom=values.get("custom", found.l_custom if known else {}),
+                             content_kind=found.l_content_kind if known else None,
+                             content_id=found.l_content_id if known else None,
+                             points=found.l_points if known else None)
+        activities.bind_from_custom(library, probe)
+        values.update(content_kind=probe.content_kind, content_id=probe.content_id, points=probe.points)
+    return values
 
 
 def record_launch(
-    registration: Registration, deployment: Deployment, body: dict[str, Any], kept: dict[str, Any], lifetime: int
+    registration: Registration | RegistrationInfo, deployment: Deployment | DeploymentInfo, body: dict[str, Any],
+    kept: dict[str, Any], lifetime: int, library: ContentLibrary | None = None,
 ) -> tuple[str, LaunchSession]:
-    """Store what a validated launch says and open a launch session; returns its secret token."""
-    # The lookups first and every write in one flush at the end: one unit of work, not four.
-    with db.session.no_autoflush:
-        user = upsert_user(registration.issuer, body)
-        new_user = user.id is None
-        context = body.get(c.CONTEXT)
-        course = upsert_course(deployment, context) if isinstance(context, dict) else None
-        link = upsert_resource_link(deployment, course, body)
-        lti_roles = [r for r in body.get(c.ROLES, []) if isinstance(r, str)][:50]
-        role = rapport_role(lti_roles)
-        if course is not None:
-            membership = None
-            if user.id is not None and course.id is not None:  # a new user or course has no membership yet
-                membership = db.session.scalar(_MEMBERSHIP, {"course_id": course.id, "user_id": user.id})
-            if membership is None:
-                membership = Membership(course=course, user=user)
-                db.session.add(membership)
-            membership.lti_roles = lti_roles
-            membership.role = role
+    """Store what a validated launch says and open a launch session; returns its secret token.
+
+    With `library`, the placement is also bound to what deep linking chose (its custom parameters).
+    A handful of prebuilt statements: a lookup per record, an INSERT for each new one, an UPDATE
+    only for what changed.
+    """
     now = utcnow()
-    # Every launch of a course goes through the same deployment row: writing it each time would
-    # make simultaneous launches queue on its lock. A minute's precision is enough to show admins.
+    context = body.get(c.CONTEXT)
+    context = context if isinstance(context, dict) else None
+    link_claim = body.get(c.RESOURCE_LINK)
+    link_claim = link_claim if isinstance(link_claim, dict) and link_claim.get("id") else None
+    row = connection().execute(_LOOKUP, {
+        "issuer": registration.issuer, "sub": body["sub"], "deployment_id": deployment.id,
+        "context_id": context["id"] if context is not None else None,
+        "link_id": link_claim["id"] if link_claim is not None else None,
+    }).one()
+    found_user = row if row.u_id is not None else None
+    user: User = _write(User, _U, found_user, "u_", {"issuer": registration.issuer, "sub": body["sub"],
+                                                     **_user_fields(body)} if found_user is None else _user_fields(body))
+    course: Course | None = None
+    found_course = row if context is not None and row.c_id is not None else None
+    if context is not None:
+        values: dict[str, Any] = {"title": _text(context.get("title"), 512), "label": _text(context.get("label"), 255)}
+        values = {k: v for k, v in values.items() if v}  # an empty title keeps the one known
+        if found_course is None:
+            values.update(deployment_id=deployment.id, context_id=context["id"][:255])
+        course = _write(Course, _C, found_course, "c_", values)
+    link: ResourceLink | None = None
+    if link_claim is not None:
+        found_link = row if row.l_id is not None else None
+        values = _link_values(library, link_claim, found_link, course, body)
+        if found_link is None:
+            values.update(deployment_id=deployment.id, resource_link_id=link_claim["id"][:255])
+        link = _write(ResourceLink, _L, found_link, "l_", values)
+    lti_roles = [r for r in body.get(c.ROLES, []) if isinstance(r, str)][:50]
+    role = rapport_role(lti_roles)
+    if course is not None:
+        found_membership = row if found_course is not None and row.m_id is not None else None
+        values = {"lti_roles": lti_roles, "role": role}
+        if found_membership is None:
+            values.update(course_id=course.id, user_id=user.id)
+        _write(Membership, _M, found_membership, "m_", values)
+    _touch(deployment, now)
+    token = secrets.token_urlsafe(32)
+    session = LaunchSession(
+        token_hash=digest(token), registration_id=registration.id, deployment_id=deployment.id,
+        user_id=user.id, course_id=course.id if course is not None else None,
+        resource_link_id=link.id if link is not None else None, message_type=body[c.MESSAGE_TYPE], role=role,
+        lti_roles=lti_roles, claims=kept, created_at=now, expires_at=now + timedelta(seconds=lifetime),
+    )
+    insert_row(session)
+    # set_committed_value: the relationships as loaded, not as changes for the next flush
+    for name, value in (("user", user), ("course", course), ("resource_link", link)):
+        set_committed_value(session, name, value)
+    note_launch_opened(session.course_id, session.user_id, session.message_type)
+    if found_user is None:
+        setattr(session, _NEW_USER_MARK, True)
+    return token, session
+
+
+def _touch(deployment: Deployment | DeploymentInfo, now: datetime) -> None:
+    """Note the deployment's last launch, at most once a minute per process.
+
+    Every launch of a course goes through the same deployment row: writing it each time would
+    make simultaneous launches queue on its lock. A minute's precision is enough to show admins.
+    """
     last = deployment.last_launch_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=now.tzinfo)
+    # The deployment may be a copy a few seconds old: this process remembers what it wrote since.
+    # (Not when the copy has none: then the row is new, or was written by a launch rolled back.)
+    touched: dict[int, datetime] = current_app.extensions.setdefault("rapport_last_launch_written", {})
+    written = touched.get(deployment.id)
+    if last is not None and written is not None and written > last:
+        last = written
     if last is None or now - last >= LAST_LAUNCH_PRECISION:
-        deployment.last_launch_at = now
-    token = secrets.token_urlsafe(32)
-    session = LaunchSession(
-        token_hash=digest(token),
-        registration_id=registration.id,
-        deployment_id=deployment.id,
-        user=user,
-        course=course,
-        resource_link=link,
-        message_type=body[c.MESSAGE_TYPE],
-        role=role,
-        lti_roles=lti_roles,
-        claims=kept,
-        created_at=now,
-        expires_at=now + timedelta(seconds=lifetime),
-    )
-    db.session.add(session)
-    db.session.flush()
-    if new_user:
-        setattr(session, _NEW_USER_MARK, True)
-    return token, session
+        touched[deployment.id] = now
+        connection().execute(_TOUCH_DEPLOYMENT, {"row_id": deployment.id, "now": now,
+                                                 "before": now - LAST_LAUNCH_PRECISION})
 
 
 _NEW_USER_MARK = "_rapport_opened_for_new_user"
@@ -139,11 +219,14 @@ def opened_for_new_user(launch: LaunchSession) -> bool:
 
 
 def find_launch_session(token: str) -> LaunchSession | None:
-    """The unexpired launch session for a token, or None."""
+    """The unexpired launch session for a token, or None (its user, course and link loaded with it)."""
     if not token or len(token) > 128:
         return None
-    session = db.session.scalar(_LAUNCH_SESSION, {"token_hash": digest(token)})
-    if session is None or session.expires_at < utcnow():
+    row = connection().execute(_LAUNCH_SESSION, {"token_hash": digest(token)}).first()
+    if row is None or row.s_expires_at < utcnow():
         return None
+    session = loaded(LaunchSession, row, "s_")
+    set_committed_value(session, "user", loaded(User, row, "u_"))
+    set_committed_value(session, "course", loaded(Course, row, "c_") if row.c_id is not None else None)
+    set_committed_value(session, "resource_link", loaded(ResourceLink, row, "l_") if row.l_id is not None else None)
     return session
-

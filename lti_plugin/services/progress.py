@@ -4,14 +4,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, exists, or_, select
 
 from ..content.library import ContentLibrary
 from ..content.model import Module, Page
 from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
+from .core_rows import connection, insert_row, loaded
 from .errors import PlayerError
 from .launches import opened_for_new_user
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
@@ -62,15 +63,19 @@ class ModuleView:
 
 # Built once: the first page of every launch runs these, and building a statement costs more
 # than running it.
-_PROGRESS = select(ModuleProgress).where(
-    ModuleProgress.user_id == bindparam("user_id"), ModuleProgress.resource_link_id == bindparam("link_id"),
-    ModuleProgress.module_id == bindparam("module_id"))
-_ANY_PROGRESS = tuple(
-    select(model.id).where(model.user_id == bindparam("user_id"), model.resource_link_id == bindparam("link_id")).limit(1)
-    for model in (ModuleProgress, QuizAttempt))
-_ACKNOWLEDGED = select(Acknowledgement.id).where(
-    Acknowledgement.user_id == bindparam("user_id"), Acknowledgement.resource_link_id == bindparam("link_id"),
-    Acknowledgement.module_id == bindparam("module_id"), Acknowledgement.page_id == bindparam("page_id"))
+# Core statements, their rows handed on as ORM objects (see core_rows).
+_PROGRESS_TABLE = cast(Table, ModuleProgress.__table__)
+_PROGRESS = select(_PROGRESS_TABLE).where(
+    _PROGRESS_TABLE.c.user_id == bindparam("user_id"), _PROGRESS_TABLE.c.resource_link_id == bindparam("link_id"),
+    _PROGRESS_TABLE.c.module_id == bindparam("module_id"))
+# One statement: is there a progress row or a quiz attempt for this user in this placement?
+_ANY_PROGRESS = select(or_(*(
+    exists().where(table.c.user_id == bindparam("user_id"), table.c.resource_link_id == bindparam("link_id"))
+    for table in (_PROGRESS_TABLE, cast(Table, QuizAttempt.__table__)))))
+_ACK_TABLE = cast(Table, Acknowledgement.__table__)
+_ACKNOWLEDGED = select(_ACK_TABLE.c.id).where(
+    _ACK_TABLE.c.user_id == bindparam("user_id"), _ACK_TABLE.c.resource_link_id == bindparam("link_id"),
+    _ACK_TABLE.c.module_id == bindparam("module_id"), _ACK_TABLE.c.page_id == bindparam("page_id"))
 
 
 def _require_link(launch: LaunchSession) -> Any:
@@ -82,23 +87,20 @@ def _require_link(launch: LaunchSession) -> Any:
 def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
     """The learner's progress row for this placement of the module, created on first use."""
     link = _require_link(launch)
-    row = db.session.scalar(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id, "module_id": module.id})
-    if row is None:
-        row = ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id, pages_seen=[])
-        db.session.add(row)
-        db.session.flush()
-    return row
+    found = connection().execute(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id,
+                                             "module_id": module.id}).first()
+    if found is not None:
+        return loaded(ModuleProgress, found)
+    return insert_row(ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id,
+                                     pages_seen=[]))
 
 
 def has_progress(launch: LaunchSession) -> bool:
     """Whether the learner has done anything in this placement (a module opened, a quiz attempted)."""
     if launch.resource_link_id is None or opened_for_new_user(launch):
         return False
-    for statement in _ANY_PROGRESS:
-        found = db.session.scalar(statement, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
-        if found is not None:
-            return True
-    return False
+    return bool(connection().execute(_ANY_PROGRESS, {"user_id": launch.user_id,
+                                                      "link_id": launch.resource_link_id}).scalar())
 
 
 def _video_share(launch: LaunchSession, video_id: str) -> float:
@@ -113,8 +115,8 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
-    return db.session.scalar(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
-                                             "module_id": module.id, "page_id": page.id}) is not None
+    return connection().execute(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
+                                                "module_id": module.id, "page_id": page.id}).first() is not None
 
 
 def page_status(library: ContentLibrary, launch: LaunchSession, module: Module, page: Page, seen: bool,

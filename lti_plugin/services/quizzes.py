@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import bindparam, select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 
 from ..content.model import Quiz
 from ..extensions import db
 from ..models import LaunchSession, QuizAttempt
+from .core_rows import connection, loaded
 from .errors import PlayerError
 
 
@@ -22,16 +25,20 @@ def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:
 
 
 # Built once: every module page runs it.
-_ALL_ATTEMPTS = (select(QuizAttempt).where(QuizAttempt.user_id == bindparam("user_id"),
-                                           QuizAttempt.resource_link_id == bindparam("link_id"))
-                 .order_by(QuizAttempt.number))
+# A Core statement, its rows handed on as QuizAttempt objects (see core_rows).
+_ATTEMPTS_TABLE = cast(Table, QuizAttempt.__table__)
+_ALL_ATTEMPTS = (select(_ATTEMPTS_TABLE).where(_ATTEMPTS_TABLE.c.user_id == bindparam("user_id"),
+                                               _ATTEMPTS_TABLE.c.resource_link_id == bindparam("link_id"))
+                 .order_by(_ATTEMPTS_TABLE.c.number))
 
 
 def attempts_by_quiz(launch: LaunchSession) -> dict[str, list[QuizAttempt]]:
     """All the learner's attempts in this placement, by quiz id, oldest first (one query)."""
     grouped: dict[str, list[QuizAttempt]] = {}
-    for row in db.session.scalars(_ALL_ATTEMPTS, {"user_id": launch.user_id, "link_id": launch.resource_link_id}):
-        grouped.setdefault(row.quiz_id, []).append(row)
+    rows = connection().execute(_ALL_ATTEMPTS, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
+    for row in rows:
+        attempt = loaded(QuizAttempt, row)
+        grouped.setdefault(attempt.quiz_id, []).append(attempt)
     return grouped
 
 
