@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESEARCH_KEY", str, "", "Keys the pseudonymous ids of de-identified exports; prefer RAPPORT_RESEARCH_KEY."),
     Setting("LOG_FORMAT", str, "json", "json (one object a line) or text."),
     Setting("METRICS_TOKEN", str, "", "Bearer token that opens /metrics; empty: /metrics is off."),
+    Setting("METRICS_FLUSH_SECONDS", float, 1.0,
+            "With Redis, how often each process sends its counts (0: on every count).", 0),
 )
 
 ENV_OVERRIDES = {

@@ -4,13 +4,22 @@ With REDIS_URL the counters live in one Redis hash, so every gunicorn worker, ho
 worker adds to the same figures; without it each process counts for itself. `/metrics` shows
 them in the Prometheus text format. Counting never fails a request: a Redis outage is logged
 and the increment is dropped.
+
+With Redis, each process adds up its counts and sends them in one round trip at most every
+METRICS_FLUSH_SECONDS (1 s), from a background thread, instead of one round trip per login
+and launch; a process sends what it holds before it reads the counters and when it exits. The
+price: another process's `/metrics` sees a count up to that long after it happened, and a
+process killed outright loses at most that last second's counts.
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -65,13 +74,48 @@ class ProcessCounters:
 
 
 class RedisCounters:
-    """Counts in one Redis hash shared by every process that uses the same Redis database."""
+    """Counts in one Redis hash shared by every process that uses the same Redis database.
 
-    def __init__(self, client: "Redis", key: str = REDIS_KEY) -> None:
+    With `flush_seconds` > 0 the counts are added up in this process and sent by a background
+    thread at most that often (and before every read); with 0, each `add` is a round trip.
+    """
+
+    def __init__(self, client: "Redis", key: str = REDIS_KEY, flush_seconds: float = 0.0) -> None:
         self.client = client
         self.key = key
+        self.flush_seconds = flush_seconds
+        self._pending: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._flusher_pid = 0  # the process whose background thread sends the counts
 
     def add(self, increments: Mapping[str, int]) -> None:
+        """Add each amount to its field: held for the next flush, or sent at once."""
+        if self.flush_seconds <= 0:
+            self._send(increments)
+            return
+        with self._lock:
+            for field, amount in increments.items():
+                self._pending[field] = self._pending.get(field, 0) + amount
+            if self._flusher_pid != os.getpid():  # first count in this process (gunicorn forks)
+                self._flusher_pid = os.getpid()
+                threading.Thread(target=_flush_forever, args=(weakref.ref(self), os.getpid(), self.flush_seconds),
+                                 name="rapport-metrics", daemon=True).start()
+                atexit.register(_flush_at_exit, weakref.ref(self))
+
+    def flush(self) -> None:
+        """Send the counts held in this process (raises when Redis does not answer; they are dropped)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if pending:
+            self._send(pending)
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush()
+        except Exception as error:  # a counter must never cost anything else
+            _warn(f"counters could not be updated ({type(error).__name__})")
+
+    def _send(self, increments: Mapping[str, int]) -> None:
         """Add each amount to its field, in one round trip."""
         if len(increments) == 1:
             [(field, amount)] = increments.items()
@@ -83,9 +127,27 @@ class RedisCounters:
         pipe.execute()
 
     def read(self) -> dict[str, int]:
-        """Every field and its count."""
+        """Every field and its count, this process's held counts sent first."""
+        self.flush()
         raw: dict[bytes, bytes] = self.client.hgetall(self.key)  # type: ignore[assignment]
         return {key.decode(): int(value) for key, value in raw.items()}
+
+
+def _flush_forever(ref: "weakref.ref[RedisCounters]", pid: int, seconds: float) -> None:
+    """The background thread: send the held counts every `seconds`, while the store lives in this process."""
+    while True:
+        time.sleep(seconds)
+        store = ref()
+        if store is None or store._flusher_pid != pid:
+            return
+        store._flush_quietly()
+        del store
+
+
+def _flush_at_exit(ref: "weakref.ref[RedisCounters]") -> None:
+    store = ref()
+    if store is not None:
+        store._flush_quietly()
 
 
 def init_metrics(app: Flask) -> None:
@@ -93,7 +155,10 @@ def init_metrics(app: Flask) -> None:
     from .state_store import redis_client
 
     client = redis_client(app)
-    app.extensions["rapport_metrics"] = RedisCounters(client) if client is not None else ProcessCounters()
+    app.extensions["rapport_metrics"] = (
+        RedisCounters(client, flush_seconds=app.config["METRICS_FLUSH_SECONDS"]) if client is not None
+        else ProcessCounters()
+    )
 
 
 def _field(name: str, label: str | None) -> str:

@@ -86,7 +86,9 @@ def make_app(database_url: str, redis_url: str, **overrides: Any):
     """A Rapport app on the test database."""
     from lti_plugin import create_app
 
-    config = {"SECRET_KEY": SECRET, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True}
+    # Counters sent at once: a test app's held counts must not reach the shared Redis during the next test.
+    config = {"SECRET_KEY": SECRET, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "TESTING": True,
+              "METRICS_FLUSH_SECONDS": 0}
     config.update(overrides)
     return create_app(config)
 

@@ -199,3 +199,35 @@ def test_a_counter_store_outage_never_fails_a_request(migrated, other_app) -> No
     app = other_app(migrated, "")
     app.extensions["rapport_metrics"] = metrics.RedisCounters(__import__("redis").Redis.from_url(dead))
     assert app.test_client().get("/lti/login").status_code == 400  # refused (no iss), still answered
+
+
+def _refusals(client) -> float:
+    return sum(v for k, v in _scrape(client).items() if k.startswith("rapport_launch_refusals_total"))
+
+
+def test_with_redis_each_process_sends_its_counts_in_batches(migrated, redis_url, other_app) -> None:
+    if not redis_url:
+        pytest.skip("counts are batched only when they are shared through Redis")
+    held = other_app(migrated, redis_url, METRICS_TOKEN=TOKEN, METRICS_FLUSH_SECONDS=3600).test_client()
+    other = other_app(migrated, redis_url, METRICS_TOKEN=TOKEN).test_client()
+    before = _refusals(other)
+    assert held.get("/lti/login").status_code == 400  # refused: counted, held by its process
+    assert _refusals(other) == before  # not sent yet
+    assert _refusals(held) == before + 1  # a process sends what it holds before it reads
+    assert _refusals(other) == before + 1
+
+
+def test_with_redis_held_counts_are_sent_without_a_read(migrated, redis_url, other_app) -> None:
+    if not redis_url:
+        pytest.skip("counts are batched only when they are shared through Redis")
+    import time
+
+    sender = other_app(migrated, redis_url, METRICS_TOKEN=TOKEN, METRICS_FLUSH_SECONDS=0.05).test_client()
+    other = other_app(migrated, redis_url, METRICS_TOKEN=TOKEN).test_client()
+    before = _refusals(other)
+    for _ in range(3):
+        assert sender.get("/lti/login").status_code == 400
+    deadline = time.monotonic() + 5
+    while _refusals(other) < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _refusals(other) == before + 3
