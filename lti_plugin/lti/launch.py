@@ -23,7 +23,7 @@ from . import claims as c
 from .errors import ADMIN_HINT_APPROVE, ADMIN_HINT_REGISTRATION, ADMIN_HINT_RETRY, REGISTRATION_INACTIVE, LaunchRefused
 from .login import same_origin
 from .platform_keys import signing_key
-from .platform_storage import StoredLogin, relaunch_url
+from .platform_storage import StoredLogin, relaunch_url, unverified_nonce
 from .state import PendingLogin, StateStore, digest
 from .config_cache import DeploymentInfo, RegistrationInfo, forget
 from .tool_config import DatabaseToolConf, find_deployment_info
@@ -49,6 +49,8 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         self._store = store
         self._base_url = base_url
         self._pending: PendingLogin | None = None
+        self._nonce_taken: str | None = None  # the nonce validate_state used along with the login
+        self._nonce_fresh: bool | None = None  # whether it was new then (None: not used there)
         self.registration_row: RegistrationInfo | None = None
         self.deployment_row: DeploymentInfo | None = None
 
@@ -94,7 +96,12 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         The browser is recognised by Rapport's cookie or, when the login offered platform
         storage and the cookie was blocked, by the state and nonce the platform kept for it.
         """
-        pending = self._store.take_login(self._form["state"])
+        # The nonce is used here too, in the same transaction, when the login was issued with the
+        # token's (still unverified) nonce: the login is spent whatever follows, and its nonce
+        # can then never be used again anyway. validate_nonce checks it in its turn as before.
+        self._nonce_taken = unverified_nonce(self._form["id_token"])
+        pending, self._nonce_fresh = self._store.take_login_and_nonce(
+            self._form["state"], self._nonce_taken, current_app.config["NONCE_SECONDS"])
         if pending is None:
             raise _refuse(
                 "state_unknown",
@@ -235,7 +242,10 @@ class RapportMessageLaunch(FlaskMessageLaunch):
         assert self._pending is not None
         if digest(nonce) != self._pending.nonce_hash:
             raise _refuse("nonce_mismatch", "The launch's nonce is not the one Rapport issued for this login.", status=401)
-        if not self._store.use_nonce(nonce, current_app.config["NONCE_SECONDS"]):
+        fresh = self._nonce_fresh if nonce == self._nonce_taken else None
+        if fresh is None:
+            fresh = self._store.use_nonce(nonce, current_app.config["NONCE_SECONDS"])
+        if not fresh:
             raise _refuse("nonce_replayed", "This launch was already used once.", ADMIN_HINT_RETRY, 401)
         return self
 

@@ -39,6 +39,33 @@ def test_an_expired_state_is_not_returned(app) -> None:
         assert store.take_login("state-2") is None
 
 
+def test_a_login_and_its_nonce_are_spent_together(app) -> None:
+    from lti_plugin.lti.state import DatabaseStateStore, digest
+
+    with app.app_context():
+        store = state_store()
+        together = isinstance(store, DatabaseStateStore)  # Redis leaves the nonce to use_nonce
+        nonce = f"nonce-{uuid.uuid4()}"
+        login = _login()
+        login = PendingLogin(login.registration_id, digest(nonce), login.browser_hash, login.target_link_uri)
+        store.put_login("state-3", login, 60)
+        store.put_login("state-4", login, 60)  # a second login with the same nonce (never issued so)
+        store.put_login("state-5", login, 60)
+        pending, fresh = store.take_login_and_nonce("state-3", nonce, 60)
+        assert pending == login
+        assert fresh is (True if together else None)
+        if not together:
+            assert store.use_nonce(nonce, 60)
+        assert store.take_login_and_nonce("state-3", nonce, 60) == (None, None)  # spent
+        pending, fresh = store.take_login_and_nonce("state-4", nonce, 60)
+        assert pending == login and fresh is (False if together else None)  # the nonce is spent too
+        assert not store.use_nonce(nonce, 60)
+        # Another login's nonce is not used along with this one.
+        other = f"nonce-{uuid.uuid4()}"
+        assert store.take_login_and_nonce("state-5", other, 60) == (login, None)
+        assert store.use_nonce(other, 60)
+
+
 def test_a_nonce_is_used_once_even_when_threads_race(app) -> None:
     results: list[bool] = []
     nonce = f"shared-nonce-{uuid.uuid4()}"
