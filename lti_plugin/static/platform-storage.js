@@ -8,7 +8,7 @@
   "use strict";
   var box = document.getElementById("platform-storage");
   if (!box) return;
-  var TIMEOUT_MS = 3000;
+  var TIMEOUT_MS = 5000, RESEND_MS = 400;  // a message can be missed by a frame still settling: ask again until answered
   var origin = box.dataset.origin, targetName = box.dataset.target, keys = JSON.parse(box.dataset.keys);
   var host = window.parent !== window ? window.parent : window.opener;
   var frame = null;
@@ -39,11 +39,13 @@
   function ask(kind, key, value) {
     return new Promise(function (resolve) {
       var subjects = ["lti." + kind, "org.imsglobal.lti." + kind], answered = 0, done = false;
-      var timer = window.setTimeout(function () { finish(null); }, TIMEOUT_MS);
+      var timer = window.setTimeout(function () { finish(null); }, TIMEOUT_MS), resend = null, sent = [];
       function finish(result) {
         if (done) return;
         done = true;
         window.clearTimeout(timer);
+        window.clearInterval(resend);
+        sent.forEach(function (message) { delete waiting[message.message_id]; });
         resolve(result);
       }
       subjects.forEach(function (subject) {
@@ -55,8 +57,14 @@
           if (good) finish(data);
           else if (answered === subjects.length) finish(null);
         }};
-        frame.postMessage(message, origin);
+        sent.push(message);
       });
+      // The same message ids each time: the first answer to each is heard, later copies are not.
+      function send() {
+        sent.forEach(function (message) { if (waiting[message.message_id]) frame.postMessage(message, origin); });
+      }
+      send();
+      resend = window.setInterval(send, RESEND_MS);
     });
   }
 
