@@ -30,6 +30,7 @@ from .errors import PlayerError
 from .feedback import RatingView, confidential_links, view
 from .groups import group_ids_of, members_of_groups
 from .people import CourseAccess, course_role_of
+from .rating_release import latest_versions
 
 REPORT_SOURCES = ("self", "peer", "coach", "sp")  # the order of the columns, self first
 OTHER_SOURCES = ("peer", "coach", "sp")
@@ -137,10 +138,7 @@ def released_ratings(subject_id: int, course_id: int | None, sources: Iterable[s
              .order_by(RatingSubmission.series, RatingSubmission.version))
     if course_id is not None:
         query = query.where(RatingSubmission.course_id == course_id)
-    latest: dict[str, RatingSubmission] = {}
-    for row in db.session.scalars(query):
-        latest[row.series] = row
-    return sorted(latest.values(), key=lambda r: (r.observed_on, r.submitted_at, r.id))
+    return sorted(latest_versions(db.session.scalars(query)), key=lambda r: (r.observed_on, r.submitted_at, r.id))
 
 
 def skill_list(library: ContentLibrary, subject: str, seen: Iterable[str] = ()) -> list[tuple[str, str, str]]:

@@ -88,10 +88,15 @@ def released_latest(link_id: int, subject_id: int) -> list[RatingSubmission]:
     rows = db.session.scalars(select(RatingSubmission).where(
         RatingSubmission.resource_link_id == link_id, RatingSubmission.subject_id == subject_id,
         RatingSubmission.released_at.is_not(None)).order_by(RatingSubmission.version))
+    return sorted(latest_versions(rows), key=lambda r: (r.observed_on, r.id))
+
+
+def latest_versions(rows: Iterable[RatingSubmission]) -> list[RatingSubmission]:
+    """The last version of each rating among rows given in version order."""
     latest: dict[str, RatingSubmission] = {}
     for row in rows:
         latest[row.series] = row
-    return sorted(latest.values(), key=lambda r: (r.observed_on, r.id))
+    return list(latest.values())
 
 
 def grade_share(where: Placement, subject_id: int) -> float | None:
