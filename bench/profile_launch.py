@@ -91,9 +91,11 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
         print(f"profile written to {out}")
     print(f"{n} launches in one process: {cpu * 1000 / n:.2f} ms CPU per launch (token signing excluded), "
           f"{len(statements) / n:.1f} SQL statements per launch")
-    if os.environ.get("BENCH_SHOW_SQL"):
-        for sql in statements[: len(statements) // n]:
-            print("   ", " ".join(sql.split())[:160])
+    if os.environ.get("BENCH_SHOW_SQL"):  # each kind of statement, with how many times per launch it ran
+        from collections import Counter
+
+        for sql, count in Counter(" ".join(sql.split())[:150] for sql in statements).items():
+            print(f"   {count / n:5.2f}  {sql}")
 
 
 def main() -> None:

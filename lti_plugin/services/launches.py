@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Table, and_, bindparam, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..content.library import ContentLibrary
@@ -15,7 +15,8 @@ from ..lti import claims as c
 from ..lti.config_cache import DeploymentInfo, RegistrationInfo
 from ..lti.roles import rapport_role
 from ..lti.state import digest
-from ..models import Course, Deployment, LaunchSession, Membership, Registration, ResourceLink, User, utcnow
+from ..models import (Course, Deployment, LaunchSession, Membership, ModuleProgress, QuizAttempt, Registration,
+                      ResourceLink, User, utcnow)
 from ..observability import note_launch_opened
 from . import activities
 from .core_rows import connection, insert_row, loaded
@@ -64,9 +65,14 @@ _USER_FIELDS = (("name", 255), ("given_name", 255), ("family_name", 255), ("emai
 _U, _C, _L, _M, _D = (cast(Table, model.__table__) for model in (User, Course, ResourceLink, Membership, Deployment))
 # One lookup for the launch's four records (each unique, so one row, NULLs for what is new).
 _ONE = select(literal(1).label("one")).subquery("one")
+# It also answers whether the learner has work in the placement yet (a module opened, a quiz
+# attempted): a graded placement's first launch reports "Started" only before there is any.
+_WORK = tuple(cast(Table, model.__table__) for model in (ModuleProgress, QuizAttempt))
 _LOOKUP = (
     select(*(column.label(prefix + column.key) for table, prefix in ((_U, "u_"), (_C, "c_"), (_L, "l_"), (_M, "m_"))
-             for column in table.c))
+             for column in table.c),
+           or_(*(exists().where(work.c.user_id == _U.c.id, work.c.resource_link_id == _L.c.id) for work in _WORK))
+           .label("any_work"))
     .select_from(
         _ONE.outerjoin(_U, and_(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub")))
         .outerjoin(_C, and_(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id")))
@@ -182,6 +188,7 @@ def record_launch(
     note_launch_opened(session.course_id, session.user_id, session.message_type)
     if found_user is None:
         setattr(session, _NEW_USER_MARK, True)
+    setattr(session, _WORK_MARK, bool(row.any_work))
     return token, session
 
 
@@ -194,19 +201,20 @@ def _touch(deployment: Deployment | DeploymentInfo, now: datetime) -> None:
     last = deployment.last_launch_at
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=now.tzinfo)
-    # The deployment may be a copy a few seconds old: this process remembers what it wrote since.
-    # (Not when the copy has none: then the row is new, or was written by a launch rolled back.)
-    touched: dict[int, datetime] = current_app.extensions.setdefault("rapport_last_launch_written", {})
-    written = touched.get(deployment.id)
-    if last is not None and written is not None and written > last:
-        last = written
+    # The deployment may be a cached copy a few seconds old: this process remembers what it wrote
+    # through that same copy (a fresh copy, or a recreated row, is read as it is).
+    touched: dict[int, tuple[object, datetime]] = current_app.extensions.setdefault("rapport_last_launch_written", {})
+    memo = touched.get(deployment.id)
+    if memo is not None and memo[0] is deployment and (last is None or memo[1] > last):
+        last = memo[1]
     if last is None or now - last >= LAST_LAUNCH_PRECISION:
-        touched[deployment.id] = now
+        touched[deployment.id] = (deployment, now)
         connection().execute(_TOUCH_DEPLOYMENT, {"row_id": deployment.id, "now": now,
                                                  "before": now - LAST_LAUNCH_PRECISION})
 
 
 _NEW_USER_MARK = "_rapport_opened_for_new_user"
+_WORK_MARK = "_rapport_work_when_opened"
 
 
 def opened_for_new_user(launch: LaunchSession) -> bool:
@@ -216,6 +224,12 @@ def opened_for_new_user(launch: LaunchSession) -> bool:
     class need not look for them. The mark lives on the Python object only, never in the database.
     """
     return bool(getattr(launch, _NEW_USER_MARK, False))
+
+
+def work_when_opened(launch: LaunchSession) -> bool | None:
+    """Whether the learner had work in the placement when this launch session was opened in this
+    transaction (the launch's lookup asked); None for a session read back from the database."""
+    return cast("bool | None", getattr(launch, _WORK_MARK, None))
 
 
 def find_launch_session(token: str) -> LaunchSession | None:

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
 from .core_rows import connection, insert_row, loaded
 from .errors import PlayerError
-from .launches import opened_for_new_user
+from .launches import opened_for_new_user, work_when_opened
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
 from .scores import send_score
 
@@ -99,6 +99,9 @@ def has_progress(launch: LaunchSession) -> bool:
     """Whether the learner has done anything in this placement (a module opened, a quiz attempted)."""
     if launch.resource_link_id is None or opened_for_new_user(launch):
         return False
+    known = work_when_opened(launch)
+    if known is not None:
+        return known
     return bool(connection().execute(_ANY_PROGRESS, {"user_id": launch.user_id,
                                                       "link_id": launch.resource_link_id}).scalar())
 

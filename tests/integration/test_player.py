@@ -175,6 +175,22 @@ def test_the_first_launch_reports_started_and_staff_scores_are_never_sent(app, c
             ("user-1", "Started", "NotReady", None)]
 
 
+def test_started_is_sent_again_only_while_the_placement_has_no_work(app, client, platform) -> None:
+    def started() -> list[tuple[str, str]]:
+        with app.app_context():
+            rows = db.session.scalars(select(ScoreDelivery).order_by(ScoreDelivery.id)).all()
+            return [(r.user_sub, r.activity_progress) for r in rows]
+
+    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
+    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})  # nothing opened yet: still no work
+    assert started() == [("user-1", "Started")] * 2
+    token = launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
+    assert client.get(f"/home?lt={token}").status_code == 200  # the module opens: progress exists
+    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
+    launch(client, platform, link="link-2", custom=FOUNDATIONS, **{AGS: AGS_CLAIM})  # a placement without work
+    assert started() == [("user-1", "Started")] * 4
+
+
 def test_video_progress_counts_what_was_played(app, client, platform) -> None:
     token = launch(client, platform, custom=FOUNDATIONS)
     url = "/progress/video"
