@@ -18,9 +18,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(test_config))
     app.config.update(
         SQLALCHEMY_DATABASE_URI=app.config["DATABASE_URL"],
-        # A server's connections can drop while pooled; SQLite's file cannot (a ping there is a
-        # wasted statement at each of a launch's five checkouts).
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not app.config["DATABASE_URL"].startswith("sqlite")},
+        # A server's connections can drop while pooled: they are pinged after sitting idle
+        # (db_ping.py), not at each of a launch's checkouts. SQLite's file cannot drop.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": False},
         CACHE_TYPE="RedisCache" if app.config["REDIS_URL"] else "SimpleCache",
         CACHE_REDIS_URL=app.config["REDIS_URL"] or None,
         CACHE_KEY_PREFIX="rapport:cache:",
@@ -41,6 +41,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .state_store import init_state_store
 
     db.init_app(app)
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        from .db_ping import ping_after_idle
+
+        with app.app_context():
+            ping_after_idle(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     cache.init_app(app)
     csrf.init_app(app)

@@ -40,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PLATFORM_KEYS_CACHE_SECONDS", int, 3600, "How long a platform key set is kept.", 0),
     Setting("LTI_CONFIG_CACHE_SECONDS", float, 5.0,
             "How long each process keeps registrations and deployments it read (0: read every time).", 0),
+    Setting("DB_PING_AFTER_IDLE_SECONDS", float, 10.0,
+            "Check a pooled database connection before use once it sat idle this long (0: before every use).", 0),
     Setting("HTTP_TIMEOUT_SECONDS", float, 10.0, "Timeout for every call to a platform.", 0.1),
     Setting("ROSTER_FRESH_SECONDS", int, 900, "How long a roster read from the LMS is used without asking again.", 0),
     Setting("ROSTER_REFRESH_SECONDS", float, 8.0, "Longest a roster refresh may wait for the LMS, in all.", 0.5),
