@@ -84,6 +84,12 @@ def access_token(source: TokenSource, scopes: Iterable[str], session: requests.S
             if token:
                 return token
         try:
+            if claimed:
+                # Another process may have held the claim, stored its token and let go between
+                # this process's look at the cache and its claim: look once more before asking.
+                token = _cached(key)
+                if token:
+                    return token
             token, lifetime = _request_token(source, scope_list, session)
             margin = min(MARGIN_SECONDS, lifetime // 2)
             good_until = time.time() + lifetime - margin

@@ -175,3 +175,31 @@ def test_two_workers_never_send_a_row_twice(app, platform) -> None:
     assert all(r.state == "delivered" for r in rows(app))
     assert Counter(s["userId"] for s in platform.accepted) == Counter(users(120))
     assert {r.claimed_by for r in rows(app)} == {None}
+
+
+def test_a_token_another_process_stored_just_before_the_claim_is_used(app, platform, monkeypatch) -> None:
+    # Another process asks for the token, stores it and lets go of its claim between this
+    # process's look at the cache and its own claim: this process must not ask again.
+    from lti_plugin.extensions import cache
+    from lti_plugin.lti import service_tokens
+
+    _, keys = make_launches(app, platform.url, users(2), lineitem=platform.add_line_item())
+    enqueue(app, keys[:1])
+    test_worker(app).run_until_idle()
+    assert platform.token_requests == [SCORE_SCOPE]
+    with app.app_context():
+        [key] = [k for k in service_tokens._memo()]
+        stored = cache.get(key)
+        cache.delete(key)  # as though it had not landed yet when this process looked
+        service_tokens._memo().clear()
+    claim = service_tokens._claim_request
+
+    def claim_after_the_other_process(key: str) -> bool:
+        cache.set(key, stored, timeout=600)  # the other process's token lands, its claim is released
+        return claim(key)
+
+    monkeypatch.setattr(service_tokens, "_claim_request", claim_after_the_other_process)
+    enqueue(app, keys[1:])
+    test_worker(app).run_until_idle()
+    assert all(r.state == "delivered" for r in rows(app))
+    assert platform.token_requests == [SCORE_SCOPE]  # the stored token was used
