@@ -136,6 +136,9 @@ def cost(args: argparse.Namespace) -> None:
                         server = start_rapport(sub, platform, url, REDIS, args.workers, args.threads)
                         results[tool], returning[tool] = run_tool(server, platform, args, returning=True)
                 fetches[tool] = platform.fetches() - before
+            bare_folder = folder / "bare"
+            bare_folder.mkdir()
+            bare_ms = bare_request_ms(bare_folder, args)
         finally:
             assert platform.keyset is not None
             platform.keyset.stop()
@@ -146,12 +149,39 @@ def cost(args: argparse.Namespace) -> None:
         print(f"{tool:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
               f"x{ms / baseline_ms:4.2f} of baseline   key set fetched {fetches[tool]} time(s)   "
               f"[{result.line()}]")
+    print(f"{'one bare request':>24}: {bare_ms:5.2f} ms CPU: gunicorn and Flask answering a tiny page "
+          f"(bench/bare_tool.py); a floor launch makes 2 requests ({2 * bare_ms:.2f} ms), Rapport's 3 ({3 * bare_ms:.2f} ms)")
     # The floor and the baseline keep nothing about a student, so a second launch costs them the same.
     for tool, result in returning.items():
         ms = per_launch_ms(result)
         label = f"{tool} (returning)"
         print(f"{label:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
               f"x{ms / baseline_ms:4.2f} of baseline   the same students launching again   [{result.line()}]")
+
+
+def bare_request_ms(folder: Path, args: argparse.Namespace, requests: int = 3000) -> float:
+    """CPU per request of gunicorn and Flask alone (bench/bare_tool.py), keep-alive, at the cost run's concurrency."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.common import Browser
+
+    server = start_gunicorn("bench.bare_tool:app", {}, folder, "bare", args.workers, args.threads)
+    try:
+        def client(count: int) -> None:
+            browser = Browser(server.host, server.port)
+            for _ in range(count):
+                status, _, _ = browser.request("GET", "/lti/login")
+                if status != 200:
+                    raise RuntimeError(f"the bare page answered {status}")
+            browser.close()
+
+        client(200)  # warm-up
+        before = server.cpu()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            list(pool.map(client, [requests // args.concurrency] * args.concurrency))
+        return (server.cpu() - before) * 1000 / (requests // args.concurrency * args.concurrency)
+    finally:
+        server.stop()
 
 
 def per_launch_ms(result: BurstResult) -> float:

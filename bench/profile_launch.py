@@ -28,18 +28,30 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
     if not os.environ.get("BENCH_REQUEST_LOG"):  # as gunicorn runs it: one JSON line a request
         logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
 
-    def launch(i: int, prefix: str) -> None:
+    steps = {"login": 0.0, "launch": 0.0, "first page": 0.0}  # CPU seconds of each request, measured launches only
+    clock = time.process_time
+
+    def launch(i: int, prefix: str, measured: bool = False) -> None:
         client = app.test_client()
         target = "http://localhost/lti/launch"
         query = urlencode({"iss": ISSUER, "login_hint": "x", "target_link_uri": target, "client_id": CLIENT_ID})
+        a = clock()
         r = client.get("/lti/login?" + query)
+        b = clock()
         assert r.status_code == 302, r.status_code
         auth = {k: v[0] for k, v in parse_qs(urlsplit(r.headers["Location"]).query).items()}
         token = platform.id_token(target, auth["nonce"], f"{prefix}-{i}")
+        c = clock()
         r = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+        d = clock()
         assert r.status_code == 303, r.get_data(as_text=True)[:500]
         r = client.get(r.headers["Location"])
+        e = clock()
         assert r.status_code == 200, r.status_code
+        if measured:
+            steps["login"] += b - a
+            steps["launch"] += d - c
+            steps["first page"] += e - d
 
     for i in range(30):
         launch(i, "warm")
@@ -76,7 +88,7 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
         profiler.start()
     started = time.process_time()
     for i in range(n):
-        launch(i, "measured")
+        launch(i, "measured", measured=True)
     cpu = time.process_time() - started - signing
     if cprofile is not None:
         cprofile.disable()
@@ -91,6 +103,8 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
         print(f"profile written to {out}")
     print(f"{n} launches in one process: {cpu * 1000 / n:.2f} ms CPU per launch (token signing excluded), "
           f"{len(statements) / n:.1f} SQL statements per launch")
+    print("   by request: " + ", ".join(f"{name} {seconds * 1000 / n:.2f} ms" for name, seconds in steps.items())
+          + " (Flask's test client, no HTTP server)")
     if os.environ.get("BENCH_SHOW_SQL"):  # each kind of statement, with how many times per launch it ran
         from collections import Counter
 
