@@ -15,6 +15,7 @@ generator and the key-set server run on the same machine and are not counted.
 from __future__ import annotations
 
 import argparse
+import statistics
 import os
 import subprocess
 import sys
@@ -108,55 +109,74 @@ def measure(server: Server, platform: SimulatedPlatform, students: int, concurre
 
 
 def cost(args: argparse.Namespace) -> None:
-    """CPU per launch for the floor, the baseline and Rapport, with ratios."""
+    """CPU per launch for the floor, the baseline and Rapport, with ratios; each round measures every tool once."""
     print_machine({"gunicorn workers": str(args.workers), "threads": str(args.threads)})
     print(f"== launch cost: {args.students} full launches (login, launch, first page) at concurrency "
-          f"{args.concurrency}, after {args.warmup} warm-up launches; CPU of gunicorn master + workers")
-    results: dict[str, BurstResult] = {}
-    returning: dict[str, BurstResult] = {}
+          f"{args.concurrency}, after {args.warmup} warm-up launches; CPU of gunicorn master + workers; "
+          f"{args.rounds} round(s), the tools one after another in each")
+    rounds: list[dict[str, float]] = []
     fetches: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
         folder = Path(tmp)
         platform = SimulatedPlatform(folder)
         platform.start()
         try:
-            tools = ["floor", "baseline", "rapport-sqlite"] + (["rapport-postgres-redis"] if args.postgres else [])
-            for tool in tools:
-                sub = folder / tool
-                sub.mkdir()
-                before = platform.fetches()
-                if tool in ("floor", "baseline"):
-                    server = start_reference(tool, sub, platform, args.workers, args.threads)
-                    results[tool], _ = run_tool(server, platform, args)
-                elif tool == "rapport-sqlite":
-                    server = start_rapport(sub, platform, f"sqlite:///{sub / 'rapport.db'}", "", args.workers, args.threads)
-                    results[tool], returning[tool] = run_tool(server, platform, args, returning=True)
-                else:
-                    with postgres_database() as url:
-                        server = start_rapport(sub, platform, url, REDIS, args.workers, args.threads)
-                        results[tool], returning[tool] = run_tool(server, platform, args, returning=True)
-                fetches[tool] = platform.fetches() - before
-            bare_folder = folder / "bare"
-            bare_folder.mkdir()
-            bare_ms = bare_request_ms(bare_folder, args)
+            for number in range(1, args.rounds + 1):
+                figures, lines = cost_round(folder / f"round-{number}", platform, args, fetches)
+                rounds.append(figures)
+                print(f"-- round {number}")
+                print_ratios(figures, lines)
         finally:
             assert platform.keyset is not None
             platform.keyset.stop()
-    floor_ms = per_launch_ms(results["floor"])
-    baseline_ms = per_launch_ms(results["baseline"])
-    for tool, result in results.items():
-        ms = per_launch_ms(result)
-        print(f"{tool:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
-              f"x{ms / baseline_ms:4.2f} of baseline   key set fetched {fetches[tool]} time(s)   "
-              f"[{result.line()}]")
-    print(f"{'one bare request':>24}: {bare_ms:5.2f} ms CPU: gunicorn and Flask answering a tiny page "
-          f"(bench/bare_tool.py); a floor launch makes 2 requests ({2 * bare_ms:.2f} ms), Rapport's 3 ({3 * bare_ms:.2f} ms)")
-    # The floor and the baseline keep nothing about a student, so a second launch costs them the same.
-    for tool, result in returning.items():
-        ms = per_launch_ms(result)
-        label = f"{tool} (returning)"
-        print(f"{label:>24}: {ms:5.2f} ms CPU per launch   x{ms / floor_ms:4.2f} of floor   "
-              f"x{ms / baseline_ms:4.2f} of baseline   the same students launching again   [{result.line()}]")
+    if len(rounds) > 1:
+        median = {tool: statistics.median(r[tool] for r in rounds) for tool in rounds[0]}
+        print(f"-- median of {len(rounds)} rounds (each figure on its own; ratios of the medians)")
+        print_ratios(median, {tool: f"rounds: {', '.join(f'{r[tool]:.2f}' for r in rounds)}" for tool in median})
+    print("   key set fetched, all rounds: " + ", ".join(f"{tool} {count}" for tool, count in fetches.items()))
+
+
+def cost_round(folder: Path, platform: SimulatedPlatform, args: argparse.Namespace,
+               fetches: dict[str, int]) -> tuple[dict[str, float], dict[str, str]]:
+    """One round: every tool started, measured and stopped in turn; CPU ms per launch and a line of figures each."""
+    figures: dict[str, float] = {}
+    lines: dict[str, str] = {}
+    tools = ["floor", "baseline", "rapport-sqlite"] + (["rapport-postgres-redis"] if args.postgres else [])
+    for tool in tools:
+        sub = folder / tool
+        sub.mkdir(parents=True)
+        before = platform.fetches()
+        again: BurstResult | None = None
+        if tool in ("floor", "baseline"):
+            result, _ = run_tool(start_reference(tool, sub, platform, args.workers, args.threads), platform, args)
+        elif tool == "rapport-sqlite":
+            server = start_rapport(sub, platform, f"sqlite:///{sub / 'rapport.db'}", "", args.workers, args.threads)
+            result, again = run_tool(server, platform, args, returning=True)
+        else:
+            with postgres_database() as url:
+                server = start_rapport(sub, platform, url, REDIS, args.workers, args.threads)
+                result, again = run_tool(server, platform, args, returning=True)
+        fetches[tool] = fetches.get(tool, 0) + platform.fetches() - before
+        label = tool if again is None else f"{tool} (new)"
+        figures[label], lines[label] = per_launch_ms(result), result.line()
+        if again is not None:
+            # The floor and the baseline keep nothing about a student, so a second launch costs them the same.
+            figures[f"{tool} (returning)"] = per_launch_ms(again)
+            lines[f"{tool} (returning)"] = "the same students launching again; " + again.line()
+    bare = folder / "bare"
+    bare.mkdir()
+    figures["one bare request"] = bare_request_ms(bare, args)
+    lines["one bare request"] = ("gunicorn and Flask answering a tiny page (bench/bare_tool.py); a floor launch "
+                                 "makes 2 requests, Rapport's 3")
+    return figures, lines
+
+
+def print_ratios(figures: dict[str, float], lines: dict[str, str]) -> None:
+    """Each tool's CPU per launch with its ratios to the floor and the baseline of the same figures."""
+    floor_ms, baseline_ms = figures["floor"], figures["baseline"]
+    for tool, ms in figures.items():
+        ratios = "" if tool == "one bare request" else f"   x{ms / floor_ms:4.2f} of floor   x{ms / baseline_ms:4.2f} of baseline"
+        print(f"{tool:>34}: {ms:5.2f} ms CPU{ratios}   [{lines[tool]}]")
 
 
 def bare_request_ms(folder: Path, args: argparse.Namespace, requests: int = 3000) -> float:
@@ -250,6 +270,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--warmup", type=int, default=60)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
+    parser.add_argument("--rounds", type=int, default=3, help="cost: measure every tool this many times, print medians")
     args = parser.parse_args()
     if args.concurrency is None:
         args.concurrency = 10 if args.what == "cost" else 50
