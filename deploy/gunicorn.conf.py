@@ -51,3 +51,8 @@ if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
 proc_name = "rapport"
+
+# gunicorn 25.1 and later open a control socket under $HOME/.gunicorn by default; Rapport does not
+# use it (a rolling restart is `kill -HUP` of the master), and in the image $HOME is /app, which
+# the rapport user cannot write. Older gunicorn ignores the setting.
+control_socket_disable = True

@@ -72,3 +72,17 @@ def test_serve_production_binds_where_asked() -> None:
     command = gunicorn_command("0.0.0.0", 8080)
     assert command[:3] == [sys.executable, "-m", "gunicorn"]
     assert command[command.index("--bind") + 1] == "0.0.0.0:8080"
+
+
+def test_the_build_context_leaves_the_operators_files_out() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    # `COPY deploy deploy` would otherwise put the secrets of deploy/.env in the image.
+    assert {"deploy/.env", "deploy/rapport.toml", ".git", ".venv", "instance"} <= set(ignored)
+
+
+def test_only_the_app_container_runs_the_images_http_healthcheck() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    assert services["worker"]["healthcheck"] == {"disable": True}
+    assert services["migrate"]["healthcheck"] == {"disable": True}
+    assert "healthcheck" not in services["rapport"]
+    assert services["rapport"]["environment"]["RAPPORT_RESEARCH_KEY"] == "${RAPPORT_RESEARCH_KEY:-}"
