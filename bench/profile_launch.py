@@ -28,7 +28,8 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
     if not os.environ.get("BENCH_REQUEST_LOG"):  # as gunicorn runs it: one JSON line a request
         logging.getLogger("rapport.request").setLevel(logging.WARNING)  # keep the terminal readable
 
-    steps = {"login": 0.0, "launch": 0.0, "first page": 0.0}  # CPU seconds of each request, measured launches only
+    # CPU seconds of each request, measured launches only ("first page": a request after the launch's own answer)
+    steps = {"login": 0.0, "launch": 0.0, "first page": 0.0}
     clock = time.process_time
 
     def launch(i: int, prefix: str, measured: bool = False) -> None:
@@ -44,10 +45,10 @@ def run(n: int, database_url: str, redis_url: str, folder: Path, platform: Simul
         c = clock()
         r = client.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
         d = clock()
-        assert r.status_code == 303, r.get_data(as_text=True)[:500]
-        r = client.get(r.headers["Location"])
+        if r.status_code in (302, 303):  # a first page of its own (the launch answers a module's itself)
+            r = client.get(r.headers["Location"])
         e = clock()
-        assert r.status_code == 200, r.status_code
+        assert r.status_code == 200, r.get_data(as_text=True)[:500]
         if measured:
             steps["login"] += b - a
             steps["launch"] += d - c

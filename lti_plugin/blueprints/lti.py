@@ -115,9 +115,28 @@ def launch() -> Response:
         if waiting is not None:
             return waiting
     message = RapportMessageLaunch(form, cookie, state_store(), base_url(), login_url=_login_url())
-    response = redirect(_finish(message), code=303)
+    token, session = _finish(message)
+    if session.message_type == DEEP_LINKING_REQUEST:
+        response = redirect(url_for("deep_linking.catalogue", lt=token), code=303)
+    else:
+        response = _first_page(token, session)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _first_page(token: str, session: LaunchSession) -> Response:
+    """The placement's first page as the answer to the launch itself, one round trip sooner.
+
+    The page names its own address (`page_address`, see static/address.js), which the browser
+    puts in place of the launch's: reloading the page, or coming back to it, then asks for that
+    address instead of posting the spent launch again. Kinds that have their own page (quiz,
+    survey, report, checklist) answer with a redirect to it, as /home does.
+    """
+    from .player import home
+
+    g.launch, g.launch_token = session, token
+    g.page_address = url_for("player.home")
+    return current_app.make_response(home())
 
 
 @bp.post("/launch/storage")
@@ -137,7 +156,7 @@ def launch_from_storage() -> Response:
     form = {"id_token": data["id_token"], "state": data["state"]}
     message = RapportMessageLaunch(form, None, state_store(), base_url(), stored=stored_login(data),
                                    login_url=_login_url())
-    response = jsonify({"location": _finish(message)})
+    response = jsonify({"location": _first_address(*_finish(message))})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -162,15 +181,19 @@ def _storage_page(form: dict[str, str]) -> Response | None:
     return response
 
 
-def _finish(message: RapportMessageLaunch) -> str:
-    """Validate the launch, record it, and return the address of its first page."""
+def _finish(message: RapportMessageLaunch) -> tuple[str, LaunchSession]:
+    """Validate the launch and record it; returns the launch session's token and the session."""
     message.validate()
     body = message.launch_body()
     try:
-        token, session = _record(message, body)
+        return _record(message, body)
     except IntegrityError:  # a simultaneous first launch created the same user or course
         db.session.rollback()
-        token, session = _record(message, body)
+        return _record(message, body)
+
+
+def _first_address(token: str, session: LaunchSession) -> str:
+    """The address of a launch's first page."""
     target = "deep_linking.catalogue" if session.message_type == DEEP_LINKING_REQUEST else "player.home"
     return url_for(target, lt=token)
 

@@ -67,6 +67,26 @@ def test_a_student_completes_a_module_in_the_iframe_and_the_score_reaches_the_gr
     assert row.locator("th, td").nth(column).inner_text() == "20 Completed, FullyGraded"
 
 
+def test_reloading_the_first_page_or_coming_back_to_it_does_not_post_the_launch_again(
+        page: Any, demo: RunCommand, course: dict[str, Any]) -> None:
+    # The launch answers with the module's page itself; the page then takes its own address.
+    module = course["module"]
+    sent = LaunchRequests(page)
+    frame = open_activity(page, demo.lms_url, module.title, "stu-eli")
+    frame.get_by_role("heading", name=module.title, level=1).wait_for()
+    assert page.frame(name="rapport-activity").url.startswith(demo.tool_url + "/home?lt=")
+    page.frame(name="rapport-activity").evaluate("location.reload()")
+    frame.get_by_role("heading", name=module.title, level=1).wait_for()
+    assert "Eli Haddad" in frame.locator(".who-bar").inner_text()
+    frame.get_by_role("button", name="Start the module").click()
+    frame.get_by_role("heading", name=module.pages[0].title, level=1).wait_for()
+    page.frame(name="rapport-activity").evaluate("history.back()")
+    frame.get_by_role("heading", name=module.title, level=1).wait_for()
+    launches = [url for url in sent.urls if url.startswith("POST ") and url.endswith("/lti/launch")]
+    assert len(launches) == 1, sent.urls
+    assert not frame.get_by_text("already used").count()
+
+
 def test_with_third_party_cookies_blocked_the_launch_goes_through_platform_storage(
         cookie_blocking_context: Any, demo: RunCommand, course: dict[str, Any]) -> None:
     module = course["module"]

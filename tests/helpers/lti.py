@@ -76,6 +76,32 @@ def post_launch(client: Any, id_token: str | None, state: str | None) -> Any:
     return client.post("/lti/launch", data=form)
 
 
+LAUNCHED = (200, 302, 303)  # a launch answers with its first page, or redirects to the placement's own page
+
+
+def first_page_address(response: Any) -> str:
+    """Where a successful launch's first page lives: the address the page names (a module, an
+    unbound link) or the one the launch redirected to (a quiz, a survey, a checklist, deep linking).
+
+    Works on Flask's test responses and on `requests` responses, redirects followed or not.
+    """
+    status = response.status_code
+    if status in (302, 303):
+        return str(response.headers["Location"])
+    html = response.get_data(as_text=True) if hasattr(response, "get_data") else response.text
+    assert status == 200, html[:2000]
+    meta = BeautifulSoup(html, "html.parser").find("meta", attrs={"name": "rapport-address"})
+    if meta is None and "lt=" in str(getattr(response, "url", "")):  # `requests` followed a redirect to it
+        return str(response.url)
+    assert meta is not None, "the launch's page does not name its address: " + html[:2000]
+    return str(meta["content"])
+
+
+def launch_token(response: Any) -> str:
+    """The launch token of a successful launch's first page."""
+    return parse_qs(urlsplit(first_page_address(response)).query)["lt"][0]
+
+
 def page_text(response: Any) -> str:
     """The visible text of an HTML response, whitespace folded."""
     return " ".join(BeautifulSoup(response.get_data(as_text=True), "html.parser").get_text(" ").split())

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from lti_plugin.extensions import db
 from lti_plugin.models import Deployment, Registration
 from tests.helpers.keys import TestKey
-from tests.helpers.lti import LEARNER, LTI, begin_login, claims, post_launch
+from tests.helpers.lti import LEARNER, LTI, begin_login, claims, launch_token, post_launch
 
 ISSUER = "https://lms.example.edu"
 CLIENT_ID = "rapport-client-1"
@@ -55,8 +54,7 @@ def launch(client: Any, p: Platform, *, sub: str = "user-1", roles: list[str] | 
         values["lti_custom"] = custom
     values.update(overrides)
     response = post_launch(client, p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, login.nonce, **values)), login.state)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return parse_qs(urlsplit(response.headers["Location"]).query)["lt"][0]
+    return launch_token(response)
 
 
 def deep_linking_launch(client: Any, p: Platform, settings: dict[str, Any], roles: list[str]) -> str:

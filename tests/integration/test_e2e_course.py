@@ -3,13 +3,13 @@ linking, a learner completes it, and the score reaches the platform's gradebook.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from bs4 import BeautifulSoup
 
 from lti_plugin.content import get_library
 from tests.helpers.grading import test_worker
+from tests.helpers.lti import launch_token
 from tests.integration.test_e2e_launch import registered  # noqa: F401  (fixture)
 
 
@@ -27,7 +27,7 @@ def launch(browser: requests.Session, url: str) -> requests.Response:
 
 
 def token_of(response: requests.Response) -> str:
-    return parse_qs(urlsplit(response.url).query)["lt"][0]
+    return launch_token(response)
 
 
 def test_add_a_module_by_deep_linking_then_a_learner_completes_it_and_is_graded(app, live_rapport, registered) -> None:  # noqa: F811

@@ -69,7 +69,7 @@ def raw_token(make: Callable[[Platform, str], str]) -> Callable[..., Any]:
 def replay_same_browser(client, p: Platform, app) -> Any:
     login = begin_login(client, p.issuer, p.client_id)
     token = p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, login.nonce))
-    assert post_launch(client, token, login.state).status_code == 303
+    assert post_launch(client, token, login.state).status_code == 200
     app.before = counts(app)  # the first launch writes; the replay must not
     return post_launch(client, token, login.state)
 
@@ -77,7 +77,7 @@ def replay_same_browser(client, p: Platform, app) -> Any:
 def replay_other_browser_after(client, p: Platform, app) -> Any:
     login = begin_login(client, p.issuer, p.client_id)
     token = p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, login.nonce))
-    assert post_launch(client, token, login.state).status_code == 303
+    assert post_launch(client, token, login.state).status_code == 200
     app.before = counts(app)
     return post_launch(app.test_client(), token, login.state)
 
@@ -101,7 +101,7 @@ def no_cookie(client, p: Platform, app) -> Any:
 def nonce_reused_with_new_state(client, p: Platform, app) -> Any:
     first = begin_login(client, p.issuer, p.client_id)
     token = p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, first.nonce))
-    assert post_launch(client, token, first.state).status_code == 303
+    assert post_launch(client, token, first.state).status_code == 200
     app.before = counts(app)
     second = begin_login(client, p.issuer, p.client_id)
     return post_launch(client, p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, first.nonce)), second.state)
@@ -234,21 +234,21 @@ def test_unknown_deployment_is_recorded_inactive_then_activated(app, client, pla
     runner = app.test_cli_runner()
     result = runner.invoke(args=["deployment", "activate", ISSUER, CLIENT_ID, "deployment-new"])
     assert result.exit_code == 0, result.output
-    assert launch_with(lti_deployment_id="deployment-new")(client, platform, app).status_code == 303
+    assert launch_with(lti_deployment_id="deployment-new")(client, platform, app).status_code == 200
 
 
 def test_unknown_kid_refetches_once_then_accepts_rotated_key(app, client, platform, keyset_server) -> None:
-    assert launch_with()(client, platform, app).status_code == 303  # caches the key set
+    assert launch_with()(client, platform, app).status_code == 200  # caches the key set
     fetches = keyset_server.fetches
     rotated = TestKey.generate()
     keyset_server.keys = [platform.key, rotated]
     platform.key = rotated
-    assert launch_with()(client, platform, app).status_code == 303
+    assert launch_with()(client, platform, app).status_code == 200
     assert keyset_server.fetches == fetches + 1
 
 
 def test_unknown_kid_refetches_only_once(app, client, platform, keyset_server) -> None:
-    assert launch_with()(client, platform, app).status_code == 303
+    assert launch_with()(client, platform, app).status_code == 200
     fetches = keyset_server.fetches
     response = signed_by(lambda p: (TestKey.generate(), "never-published"))(client, platform, app)
     assert response.status_code == 401
@@ -268,9 +268,9 @@ def test_clock_skew_within_leeway_is_accepted(app, client, platform, skew) -> No
         response = launch_with(exp=_t(-50), iat=_t(-400))(client, platform, app)
     else:
         response = launch_with(iat=_t(50), exp=_t(600))(client, platform, app)
-    assert response.status_code == 303
+    assert response.status_code == 200
 
 
 def test_several_audiences_with_our_azp_are_accepted(app, client, platform) -> None:
     response = launch_with(aud=["other-tool", CLIENT_ID], azp=CLIENT_ID)(client, platform, app)
-    assert response.status_code == 303
+    assert response.status_code == 200

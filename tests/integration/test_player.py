@@ -181,13 +181,14 @@ def test_started_is_sent_again_only_while_the_placement_has_no_work(app, client,
             rows = db.session.scalars(select(ScoreDelivery).order_by(ScoreDelivery.id)).all()
             return [(r.user_sub, r.activity_progress) for r in rows]
 
+    quiz = {"rapport_kind": "quiz", "rapport_id": "foundations-final", "rapport_points": "10"}
+    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})  # answers with the module: progress exists
     launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
-    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})  # nothing opened yet: still no work
-    assert started() == [("user-1", "Started")] * 2
-    token = launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
-    assert client.get(f"/home?lt={token}").status_code == 200  # the module opens: progress exists
-    launch(client, platform, custom=FOUNDATIONS, **{AGS: AGS_CLAIM})
+    assert started() == [("user-1", "Started")]
     launch(client, platform, link="link-2", custom=FOUNDATIONS, **{AGS: AGS_CLAIM})  # a placement without work
+    assert started() == [("user-1", "Started")] * 2
+    launch(client, platform, link="link-3", custom=quiz, **{AGS: AGS_CLAIM})  # the quiz page not opened yet
+    launch(client, platform, link="link-3", custom=quiz, **{AGS: AGS_CLAIM})
     assert started() == [("user-1", "Started")] * 4
 
 
