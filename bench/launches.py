@@ -167,7 +167,7 @@ def cost_round(folder: Path, platform: SimulatedPlatform, args: argparse.Namespa
     bare.mkdir()
     figures["one bare request"] = bare_request_ms(bare, args)
     lines["one bare request"] = ("gunicorn and Flask answering a tiny page (bench/bare_tool.py); a floor launch "
-                                 "makes 2 requests, Rapport's 3")
+                                 "makes 2 requests, as do the baseline's and Rapport's (login, then the launch that answers with the page)")
     return figures, lines
 
 
