@@ -84,15 +84,28 @@ def _require_link(launch: LaunchSession) -> Any:
     return launch.resource_link
 
 
+# On a launch session opened in this request: the modules whose progress row it has created.
+_PROGRESS_ADDED = "_rapport_progress_added"
+
+
 def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
-    """The learner's progress row for this placement of the module, created on first use."""
+    """The learner's progress row for this placement of the module, created on first use.
+
+    When the launch that opened this session found no work in the placement (a first launch,
+    see launches.work_when_opened), there is no row to look for: it is created at once.
+    """
     link = _require_link(launch)
-    found = connection().execute(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id,
-                                             "module_id": module.id}).first()
-    if found is not None:
-        return loaded(ModuleProgress, found)
-    return insert_row(ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id,
-                                     pages_seen=[]))
+    added: frozenset[str] = getattr(launch, _PROGRESS_ADDED, frozenset())
+    if work_when_opened(launch) is not False or module.id in added:
+        found = connection().execute(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id,
+                                                 "module_id": module.id}).first()
+        if found is not None:
+            return loaded(ModuleProgress, found)
+    row = insert_row(ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id,
+                                    pages_seen=[]))
+    if work_when_opened(launch) is False:
+        setattr(launch, _PROGRESS_ADDED, added | {module.id})
+    return row
 
 
 def has_progress(launch: LaunchSession) -> bool:
@@ -118,6 +131,8 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
+    if opened_for_new_user(launch):  # a learner Rapport has just met has confirmed nothing yet
+        return False
     return connection().execute(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
                                                 "module_id": module.id, "page_id": page.id}).first() is not None
 

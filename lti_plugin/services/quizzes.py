@@ -11,6 +11,7 @@ from ..content.model import Quiz
 from ..extensions import db
 from ..models import LaunchSession, QuizAttempt
 from .core_rows import connection, loaded
+from .launches import work_when_opened
 from .errors import PlayerError
 
 
@@ -35,6 +36,8 @@ _ALL_ATTEMPTS = (select(_ATTEMPTS_TABLE).where(_ATTEMPTS_TABLE.c.user_id == bind
 def attempts_by_quiz(launch: LaunchSession) -> dict[str, list[QuizAttempt]]:
     """All the learner's attempts in this placement, by quiz id, oldest first (one query)."""
     grouped: dict[str, list[QuizAttempt]] = {}
+    if work_when_opened(launch) is False:  # opened in this request by a launch that found no work here
+        return grouped
     rows = connection().execute(_ALL_ATTEMPTS, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
     for row in rows:
         attempt = loaded(QuizAttempt, row)

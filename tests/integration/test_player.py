@@ -192,6 +192,41 @@ def test_started_is_sent_again_only_while_the_placement_has_no_work(app, client,
     assert started() == [("user-1", "Started")] * 4
 
 
+def test_a_first_launch_opens_the_module_without_looking_for_work_that_cannot_exist(app, client, platform) -> None:
+    from sqlalchemy import event
+
+    from lti_plugin.extensions import db as database
+
+    with app.app_context():
+        engine = database.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *rest) -> None:
+        seen.append(" ".join(statement.split()))
+
+    def reads_of_work(tables: tuple[str, ...] = ("module_progress", "quiz_attempt", "acknowledgement")) -> list[str]:
+        return [s for s in seen if s.startswith(tuple(f"SELECT {t}." for t in tables))]
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        token = launch(client, platform, custom=FOUNDATIONS)  # a learner Rapport has never met
+        assert reads_of_work() == []
+        assert "Start the module" in page_text(client.get(f"/home?lt={token}"))  # the row it created is found
+        seen.clear()
+        launch(client, platform, custom=FOUNDATIONS)  # returning, with progress: read as usual
+        assert len(reads_of_work()) == 3
+        seen.clear()
+        launch(client, platform, link="link-2", custom=FOUNDATIONS)  # known learner, a placement without work
+        assert reads_of_work(("module_progress", "quiz_attempt")) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with app.app_context():
+        rows = database.session.scalars(select(ModuleProgress).order_by(ModuleProgress.id)).all()
+        assert [(r.user_id, r.resource_link_id) for r in rows] == [(rows[0].user_id, rows[0].resource_link_id),
+                                                                   (rows[0].user_id, rows[1].resource_link_id)]
+        assert rows[0].resource_link_id != rows[1].resource_link_id
+
+
 def test_video_progress_counts_what_was_played(app, client, platform) -> None:
     token = launch(client, platform, custom=FOUNDATIONS)
     url = "/progress/video"
