@@ -102,7 +102,7 @@ def main() -> None:
     from tests.helpers.course_data import build_course
     from tests.helpers.lti import INSTRUCTOR
     from tests.helpers.platform import launch, register
-    from tests.helpers.rating_data import add_ratings
+    from tests.helpers.rating_pairs import add_ratings
 
     url, drop = _database(args.database)
     try:
