@@ -102,7 +102,7 @@ def main() -> None:
     from tests.helpers.course_data import build_course
     from tests.helpers.lti import INSTRUCTOR
     from tests.helpers.platform import launch, register
-    from tests.helpers.rating_pairs import add_ratings
+    from tests.helpers.rating_pairs import add_paired_ratings
 
     url, drop = _database(args.database)
     try:
@@ -118,7 +118,7 @@ def main() -> None:
         with app.app_context():
             deployment = db.session.scalar(db.select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
             data = build_course(deployment.id, students=args.students, modules=MODULES, quiz_placements=QUIZZES)
-            made = add_ratings(data)
+            made = add_paired_ratings(data)
             counts = {model.__tablename__: db.session.scalar(db.select(db.func.count()).select_from(model))
                       for model in (User, ModuleProgress, QuizAttempt, ScoreDelivery, SurveyResponse, RatingSubmission,
                                     RatingAnswer)}

@@ -20,7 +20,7 @@ from tests.helpers.lti import INSTRUCTOR
 from tests.integration.test_survey import schedule_form
 from tests.helpers.platform import deep_linking_launch, launch
 from tests.helpers.course_data import build_course
-from tests.helpers.rating_pairs import add_ratings
+from tests.helpers.rating_pairs import add_paired_ratings
 from tests.helpers.ratings import RatingCourse
 from tests.integration.conftest import platform  # noqa: F401  (fixture)
 
@@ -105,7 +105,7 @@ def test_every_kind_of_page_passes_an_automated_wcag_audit(app, client, platform
     with app.app_context():  # a course with ratings from every source and pairs of raters, for the rating figures
         deployment = db.session.scalar(select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
         rated = build_course(deployment.id, students=40, survey=False, context_id="audit-rated", title="Audit rated course")
-        osce = add_ratings(rated).placement("Coach observation")["link_id"]
+        osce = add_paired_ratings(rated).placement("Coach observation")["link_id"]
     rated_teacher = launch(client, platform, sub="audit-rated-teacher", roles=[INSTRUCTOR], link="audit-rated-home",
                            lti_context={"id": "audit-rated", "title": "Audit rated course"})
 

@@ -13,7 +13,7 @@ from lti_plugin.models import Deployment
 from tests.helpers.course_data import build_course
 from tests.helpers.lti import INSTRUCTOR
 from tests.helpers.platform import launch
-from tests.helpers.rating_pairs import add_ratings
+from tests.helpers.rating_pairs import add_paired_ratings
 from tests.integration.conftest import platform  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def rated_course(app, client, platform) -> tuple[Any, str]:  # noqa: F811
     with app.app_context():
         deployment = db.session.scalar(select(Deployment).where(Deployment.deployment_id == platform.deployment_id))
         data = build_course(deployment.id, students=60, survey=False)
-        made = add_ratings(data)
+        made = add_paired_ratings(data)
     token = launch(client, platform, sub="browser-teacher", roles=[INSTRUCTOR], link="browser-home")
     return made, token
 

@@ -4,6 +4,8 @@ earlier year's course on the same platform where some of the same students were 
 
 Everything is returned as plain values so a test can work out what each report should show without Rapport's
 code: a rating's latest released version, means per skill and source, who is still to rate.
+This seeder (`add_report_ratings`) serves the feedback reports; the dashboard's figures and the
+exports use `rating_pairs.add_paired_ratings`, which writes a differently shaped course.
 """
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ def _user(rng: random.Random, issuer: str, kind: str, number: int) -> User:
                 email=f"{kind}.{number}@school.example.edu")
 
 
-def add_ratings(data: GeneratedCourse, deployment_id: int, issuer: str, *, seed: int = 11,
+def add_report_ratings(data: GeneratedCourse, deployment_id: int, issuer: str, *, seed: int = 11,
                 earlier_students: int = 60) -> RatedCourse:
     """Write groups, encounters, placements and ratings into the generated course (and an earlier one); commits."""
     from flask import current_app

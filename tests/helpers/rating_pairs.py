@@ -3,7 +3,8 @@ OSCE stations, six checklist placements, and current and corrected ratings from 
 of raters who saw the same student at the same station.
 
 Everything written is returned as plain values too, so a test can work out on its own what the
-dashboard and the exports should show.
+dashboard and the exports should show. This seeder (`add_paired_ratings`) serves the dashboard, the
+exports and bench/dashboard.py; the feedback reports use `rating_data.add_report_ratings`.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def _plain(user: User) -> dict[str, Any]:
             "email": user.email, "sub": user.sub}
 
 
-def add_ratings(data: GeneratedCourse, *, seed: int = 11, now: datetime | None = None,
+def add_paired_ratings(data: GeneratedCourse, *, seed: int = 11, now: datetime | None = None,
                 content_dir: str | None = None) -> GeneratedRatings:
     """Write groups, stations, placements and ratings into the generated course (call in an app context; commits)."""
     from flask import current_app

@@ -17,7 +17,7 @@ from tests.conftest import _clean, make_app
 from tests.helpers.course_data import GeneratedCourse, build_course
 from tests.helpers.lti import INSTRUCTOR
 from tests.helpers.platform import Platform, launch, register
-from tests.helpers.rating_pairs import GeneratedRatings, add_ratings
+from tests.helpers.rating_pairs import GeneratedRatings, add_paired_ratings
 
 
 @dataclass
@@ -61,7 +61,7 @@ def big_course(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[Bi
                                                   RESEARCH_KEY="research-key-for-tests-0123456789abcdef")
     with app.app_context():
         data = build_course(deployment_id, students=300)
-        ratings = add_ratings(data)
+        ratings = add_paired_ratings(data)
     client = app.test_client()
     token = launch(client, platform, sub="teacher-1", roles=[INSTRUCTOR], link="staff-home", name="Dr. Ifeoma Okafor",
                    email="okafor@school.example.edu")

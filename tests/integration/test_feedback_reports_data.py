@@ -17,7 +17,7 @@ from lti_plugin.extensions import db
 from tests.helpers.course_data import build_course
 from tests.helpers.lti import INSTRUCTOR, LEARNER
 from tests.helpers.platform import Platform, launch
-from tests.helpers.rating_data import PLACEMENTS, RatedCourse, add_ratings
+from tests.helpers.rating_data import PLACEMENTS, RatedCourse, add_report_ratings
 from tests.helpers.ratings import TA
 from tests.helpers.reports import cell, fresh_platform, soup
 
@@ -52,7 +52,7 @@ def rated(migrated: str, redis_url: str, keyset_server: Any) -> Iterator[Rated]:
     app, platform, deployment_id = fresh_platform(migrated, redis_url, keyset_server)
     with app.app_context():
         data = build_course(deployment_id, students=300, modules=("foundations",), quiz_placements=(), survey=False)
-        made = add_ratings(data, deployment_id, platform.issuer)
+        made = add_report_ratings(data, deployment_id, platform.issuer)
     yield Rated(app, platform, made, app.test_client(), get_library(app.config["CONTENT_DIR"]))
     with app.app_context():
         db.session.remove()
