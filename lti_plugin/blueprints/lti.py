@@ -25,6 +25,7 @@ from ..services.launches import record_launch
 from ..services.progress import has_progress
 from ..services.scores import send_started
 from ..state_store import state_store
+from .player import home
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
@@ -117,7 +118,7 @@ def launch() -> Response:
     message = RapportMessageLaunch(form, cookie, state_store(), base_url(), login_url=_login_url())
     token, session = _finish(message)
     if session.message_type == DEEP_LINKING_REQUEST:
-        response = redirect(url_for("deep_linking.catalogue", lt=token), code=303)
+        response = redirect(_first_address(token, session), code=303)
     else:
         response = _first_page(token, session)
     response.headers["Cache-Control"] = "no-store"
@@ -132,8 +133,6 @@ def _first_page(token: str, session: LaunchSession) -> Response:
     address instead of posting the spent launch again. Kinds that have their own page (quiz,
     survey, report, checklist) answer with a redirect to it, as /home does.
     """
-    from .player import home
-
     g.launch, g.launch_token = session, token
     g.page_address = url_for("player.home")
     return current_app.make_response(home())

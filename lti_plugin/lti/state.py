@@ -61,8 +61,8 @@ class StateStore(Protocol):
         """`take_login`, and when the login was issued with this nonce, `use_nonce` with it in one step.
 
         The second value is what `use_nonce` answered, or None when the nonce was not used here
-        (none given, not this login's, or a store that cannot do both at once): then the caller
-        uses it on its own.
+        (none given, not this login's, or a database without INSERT ... ON CONFLICT): then the
+        caller uses it on its own.
         """
 
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import Table, and_, bindparam, exists, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..content.library import ContentLibrary
 from ..extensions import db
@@ -65,14 +66,20 @@ _USER_FIELDS = (("name", 255), ("given_name", 255), ("family_name", 255), ("emai
 _U, _C, _L, _M, _D = (cast(Table, model.__table__) for model in (User, Course, ResourceLink, Membership, Deployment))
 # One lookup for the launch's four records (each unique, so one row, NULLs for what is new).
 _ONE = select(literal(1).label("one")).subquery("one")
-# It also answers whether the learner has work in the placement yet (a module opened, a quiz
-# attempted): a graded placement's first launch reports "Started" only before there is any.
 _WORK = tuple(cast(Table, model.__table__) for model in (ModuleProgress, QuizAttempt))
+
+
+def any_work(user_id: Any, link_id: Any) -> ColumnElement[bool]:
+    """Whether the learner has work in the placement: a module opened (progress) or a quiz attempted."""
+    return or_(*(exists().where(work.c.user_id == user_id, work.c.resource_link_id == link_id) for work in _WORK))
+
+
+# It also answers whether the learner has work in the placement yet: a graded placement's first
+# launch reports "Started" only before there is any.
 _LOOKUP = (
     select(*(column.label(prefix + column.key) for table, prefix in ((_U, "u_"), (_C, "c_"), (_L, "l_"), (_M, "m_"))
              for column in table.c),
-           or_(*(exists().where(work.c.user_id == _U.c.id, work.c.resource_link_id == _L.c.id) for work in _WORK))
-           .label("any_work"))
+           any_work(_U.c.id, _L.c.id).label("any_work"))
     .select_from(
         _ONE.outerjoin(_U, and_(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub")))
         .outerjoin(_C, and_(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id")))

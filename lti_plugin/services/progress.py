@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, or_, select
+from sqlalchemy import Table, bindparam, select
 
 from ..content.library import ContentLibrary
 from ..content.model import Module, Page
@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
 from .core_rows import connection, insert_row, loaded
 from .errors import PlayerError
-from .launches import opened_for_new_user, work_when_opened
+from .launches import any_work, opened_for_new_user, work_when_opened
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
 from .scores import send_score
 
@@ -69,9 +69,7 @@ _PROGRESS = select(_PROGRESS_TABLE).where(
     _PROGRESS_TABLE.c.user_id == bindparam("user_id"), _PROGRESS_TABLE.c.resource_link_id == bindparam("link_id"),
     _PROGRESS_TABLE.c.module_id == bindparam("module_id"))
 # One statement: is there a progress row or a quiz attempt for this user in this placement?
-_ANY_PROGRESS = select(or_(*(
-    exists().where(table.c.user_id == bindparam("user_id"), table.c.resource_link_id == bindparam("link_id"))
-    for table in (_PROGRESS_TABLE, cast(Table, QuizAttempt.__table__)))))
+_ANY_PROGRESS = select(any_work(bindparam("user_id"), bindparam("link_id")))
 _ACK_TABLE = cast(Table, Acknowledgement.__table__)
 _ACKNOWLEDGED = select(_ACK_TABLE.c.id).where(
     _ACK_TABLE.c.user_id == bindparam("user_id"), _ACK_TABLE.c.resource_link_id == bindparam("link_id"),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select
@@ -11,8 +10,8 @@ from ..content.model import Quiz
 from ..extensions import db
 from ..models import LaunchSession, QuizAttempt
 from .core_rows import connection, loaded
-from .launches import work_when_opened
 from .errors import PlayerError
+from .launches import work_when_opened
 
 
 def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:

@@ -76,9 +76,6 @@ def post_launch(client: Any, id_token: str | None, state: str | None) -> Any:
     return client.post("/lti/launch", data=form)
 
 
-LAUNCHED = (200, 302, 303)  # a launch answers with its first page, or redirects to the placement's own page
-
-
 def first_page_address(response: Any) -> str:
     """Where a successful launch's first page lives: the address the page names (a module, an
     unbound link) or the one the launch redirected to (a quiz, a survey, a checklist, deep linking).
