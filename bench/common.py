@@ -154,6 +154,11 @@ def start_gunicorn(app: str, env: dict[str, str], folder: Path, name: str, worke
     port = free_port(TOOL_HOST)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("RAPPORT_", "BENCH_"))}
     full_env.update(env)
+    # To compare gunicorn settings: BENCH_KEEPALIVE and BENCH_WORKER_CONNECTIONS stand in for
+    # RAPPORT_KEEPALIVE and RAPPORT_WORKER_CONNECTIONS (the shell's own RAPPORT_ settings are left out).
+    for name in ("KEEPALIVE", "WORKER_CONNECTIONS"):
+        if os.environ.get("BENCH_" + name):
+            full_env["RAPPORT_" + name] = os.environ["BENCH_" + name]
     full_env.update(RAPPORT_BIND=f"{TOOL_HOST}:{port}", RAPPORT_WORKERS=str(workers), RAPPORT_THREADS=str(threads))
     log = folder / f"{name}.log"
     with open(log, "w") as handle:

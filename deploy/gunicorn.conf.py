@@ -22,11 +22,20 @@ workers = int(os.environ.get("RAPPORT_WORKERS", 2 * multiprocessing.cpu_count())
 worker_class = "gthread"
 threads = int(os.environ.get("RAPPORT_THREADS", 2))
 
+# How a burst spreads over the workers. By default a worker takes a new connection only when one
+# of its threads is free, and closes each connection after its answer: waiting requests then
+# queue in the kernel, first come first served, and go to whichever worker frees up first.
+# gunicorn's own defaults (1000 connections a worker, keep-alive) let one worker take far more
+# than its share of a class launching at once and keep it: measured here with 500 launches at
+# concurrency 50, p95 fell from 600-930 ms to 370-540 ms, for the same CPU (bench/RESULTS.md).
+# The proxy in front (Caddy, nginx) keeps its own connections to browsers alive either way.
+worker_connections = int(os.environ.get("RAPPORT_WORKER_CONNECTIONS", threads))
+keepalive = int(os.environ.get("RAPPORT_KEEPALIVE", 0))
+
 # Each request is short (nothing slow happens while a user waits); a worker stuck for 30 s is
-# restarted. Keep-alive lets the proxy reuse its connections.
+# restarted.
 timeout = int(os.environ.get("RAPPORT_WORKER_TIMEOUT", 30))
 graceful_timeout = 30
-keepalive = 5
 # Requests larger than this never reach Rapport (it refuses bodies over 1 MiB itself too).
 limit_request_line = 8190
 

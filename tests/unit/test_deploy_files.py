@@ -58,6 +58,20 @@ def test_the_gunicorn_config_reads_the_environment(monkeypatch) -> None:
     assert settings["preload_app"] is False and settings["secure_scheme_headers"] == {}
 
 
+def test_a_gunicorn_worker_takes_a_connection_only_with_a_thread_free(monkeypatch) -> None:
+    """By default a burst queues in the kernel and spreads over the workers (no keep-alive pinning)."""
+    for name in ("RAPPORT_THREADS", "RAPPORT_WORKER_CONNECTIONS", "RAPPORT_KEEPALIVE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert settings["worker_connections"] == settings["threads"] == 2 and settings["keepalive"] == 0
+    monkeypatch.setenv("RAPPORT_THREADS", "4")
+    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["worker_connections"] == 4
+    monkeypatch.setenv("RAPPORT_WORKER_CONNECTIONS", "40")
+    monkeypatch.setenv("RAPPORT_KEEPALIVE", "5")
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert settings["worker_connections"] == 40 and settings["keepalive"] == 5
+
+
 def test_gunicorn_loads_the_config_and_the_app(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env.update(RAPPORT_SECRET_KEY=SECRET, RAPPORT_INSTANCE=str(tmp_path))
