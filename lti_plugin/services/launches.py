@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -16,8 +17,8 @@ from ..lti import claims as c
 from ..lti.config_cache import DeploymentInfo, RegistrationInfo
 from ..lti.roles import rapport_role
 from ..lti.state import digest
-from ..models import (Course, Deployment, LaunchSession, Membership, ModuleProgress, QuizAttempt, Registration,
-                      ResourceLink, User, utcnow)
+from ..models import (Acknowledgement, Course, Deployment, LaunchSession, Membership, ModuleProgress, QuizAttempt,
+                      Registration, ResourceLink, User, utcnow)
 from ..observability import note_launch_opened
 from . import activities
 from .core_rows import connection, insert_row, loaded
@@ -74,17 +75,33 @@ def any_work(user_id: Any, link_id: Any) -> ColumnElement[bool]:
     return or_(*(exists().where(work.c.user_id == user_id, work.c.resource_link_id == link_id) for work in _WORK))
 
 
-# It also answers whether the learner has work in the placement yet: a graded placement's first
-# launch reports "Started" only before there is any.
+_ACKS = cast(Table, Acknowledgement.__table__)
+# The progress row of the module the link shows, when it shows one (an alias: the EXISTS above
+# reads module_progress too, and must not be correlated with this join).
+_PJ = cast(Table, ModuleProgress.__table__).alias("p")
+
+
+def _exists_for_learner(table: Table) -> ColumnElement[bool]:
+    return exists().where(table.c.user_id == _U.c.id, table.c.resource_link_id == _L.c.id)
+
+
+# It also answers what work the learner has in the placement yet (a graded placement's first
+# launch reports "Started" only before there is any; the first page need not look for quiz
+# attempts or confirmations that do not exist), and brings the progress row of the module the
+# link shows: the first page's reads, answered by the launch's one lookup.
 _LOOKUP = (
     select(*(column.label(prefix + column.key) for table, prefix in ((_U, "u_"), (_C, "c_"), (_L, "l_"), (_M, "m_"))
              for column in table.c),
-           any_work(_U.c.id, _L.c.id).label("any_work"))
+           *(column.label("p_" + column.key) for column in _PJ.c),
+           *(_exists_for_learner(table).label(name) for table, name in
+             ((_WORK[0], "any_progress"), (_WORK[1], "any_attempt"), (_ACKS, "any_acknowledgement"))))
     .select_from(
         _ONE.outerjoin(_U, and_(_U.c.issuer == bindparam("issuer"), _U.c.sub == bindparam("sub")))
         .outerjoin(_C, and_(_C.c.deployment_id == bindparam("deployment_id"), _C.c.context_id == bindparam("context_id")))
         .outerjoin(_L, and_(_L.c.deployment_id == bindparam("deployment_id"), _L.c.resource_link_id == bindparam("link_id")))
-        .outerjoin(_M, and_(_M.c.course_id == _C.c.id, _M.c.user_id == _U.c.id))))
+        .outerjoin(_M, and_(_M.c.course_id == _C.c.id, _M.c.user_id == _U.c.id))
+        .outerjoin(_PJ, and_(_PJ.c.user_id == _U.c.id, _PJ.c.resource_link_id == _L.c.id,
+                             _L.c.content_kind == "module", _PJ.c.module_id == _L.c.content_id))))
 # Without .values(): the SET clause is the parameters given, besides row_id (and onupdate columns).
 _UPDATE = {table: update(table).where(table.c.id == bindparam("row_id")) for table in (_U, _C, _L, _M)}
 _TOUCH_DEPLOYMENT = update(_D).where(
@@ -195,7 +212,12 @@ def record_launch(
     note_launch_opened(session.course_id, session.user_id, session.message_type)
     if found_user is None:
         setattr(session, _NEW_USER_MARK, True)
-    setattr(session, _WORK_MARK, bool(row.any_work))
+    work = WorkFound(bool(row.any_progress), bool(row.any_attempt), bool(row.any_acknowledgement))
+    if work.progress and link is not None and row.l_id is not None and row.l_content_kind == "module" \
+            and link.content_kind == "module" and link.content_id == row.l_content_id:
+        # the module the link showed before this launch and still shows: its row, or that there is none
+        work.modules[row.l_content_id] = loaded(ModuleProgress, row, "p_") if row.p_id is not None else None
+    setattr(session, _WORK_MARK, work)
     return token, session
 
 
@@ -224,6 +246,23 @@ _NEW_USER_MARK = "_rapport_opened_for_new_user"
 _WORK_MARK = "_rapport_work_when_opened"
 
 
+@dataclass
+class WorkFound:
+    """What the launch's lookup found of the learner's work in the placement.
+
+    The three flags say what existed when the launch looked; `modules` holds progress rows by
+    module id for the modules whose row this request knows: the row, or None when there is none
+    (yet), including rows the request has created since (note_progress). Kept on the launch
+    session object of the request that opened it, never in the database; a request that records
+    an attempt or a confirmation drops it (note_new_work).
+    """
+
+    progress: bool
+    attempts: bool
+    acknowledgements: bool
+    modules: dict[str, ModuleProgress | None] = field(default_factory=dict)
+
+
 def opened_for_new_user(launch: LaunchSession) -> bool:
     """True when this launch session was opened in this transaction for a user it created.
 
@@ -233,10 +272,52 @@ def opened_for_new_user(launch: LaunchSession) -> bool:
     return bool(getattr(launch, _NEW_USER_MARK, False))
 
 
+def _work(launch: LaunchSession) -> WorkFound | None:
+    return cast("WorkFound | None", getattr(launch, _WORK_MARK, None))
+
+
 def work_when_opened(launch: LaunchSession) -> bool | None:
-    """Whether the learner had work in the placement when this launch session was opened in this
-    transaction (the launch's lookup asked); None for a session read back from the database."""
-    return cast("bool | None", getattr(launch, _WORK_MARK, None))
+    """Whether the learner had work in the placement (a module opened, a quiz attempted) when this
+    launch session was opened in this transaction (the launch's lookup asked); None for a
+    session read back from the database."""
+    work = _work(launch)
+    return None if work is None else work.progress or work.attempts
+
+
+def attempts_known_absent(launch: LaunchSession) -> bool:
+    """True when the launch that opened this session in this request found no quiz attempt in the placement."""
+    work = _work(launch)
+    return work is not None and not work.attempts
+
+
+def acknowledgements_known_absent(launch: LaunchSession) -> bool:
+    """True when the launch that opened this session in this request found no confirmation in the placement."""
+    work = _work(launch)
+    return work is not None and not work.acknowledgements
+
+
+def known_progress(launch: LaunchSession, module_id: str) -> tuple[bool, ModuleProgress | None]:
+    """(True, the row or None when there is none) when this request knows the learner's progress
+    row for the module without asking the database; (False, None) when it must ask."""
+    work = _work(launch)
+    if work is None:
+        return False, None
+    if module_id in work.modules:
+        return True, work.modules[module_id]
+    return (True, None) if not work.progress else (False, None)
+
+
+def note_progress(launch: LaunchSession, module_id: str, row: ModuleProgress) -> None:
+    """Remember a progress row this request created, for the request's later look-ups."""
+    work = _work(launch)
+    if work is not None:
+        work.modules[module_id] = row
+
+
+def note_new_work(launch: LaunchSession) -> None:
+    """This request recorded a quiz attempt or a confirmation: what the launch found no longer holds."""
+    if _work(launch) is not None:
+        delattr(launch, _WORK_MARK)
 
 
 def find_launch_session(token: str) -> LaunchSession | None:

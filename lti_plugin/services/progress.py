@@ -14,7 +14,8 @@ from ..extensions import db
 from ..models import Acknowledgement, LaunchSession, ModuleProgress, QuizAttempt, VideoProgress, utcnow
 from .core_rows import connection, insert_row, loaded
 from .errors import PlayerError
-from .launches import any_work, opened_for_new_user, work_when_opened
+from .launches import (acknowledgements_known_absent, any_work, known_progress, note_new_work, note_progress,
+                       opened_for_new_user, work_when_opened)
 from .quizzes import attempts_by_quiz, counted_attempt, quiz_is_settled
 from .scores import send_score
 
@@ -82,27 +83,24 @@ def _require_link(launch: LaunchSession) -> Any:
     return launch.resource_link
 
 
-# On a launch session opened in this request: the modules whose progress row it has created.
-_PROGRESS_ADDED = "_rapport_progress_added"
-
-
 def get_progress(launch: LaunchSession, module: Module) -> ModuleProgress:
     """The learner's progress row for this placement of the module, created on first use.
 
-    When the launch that opened this session found no work in the placement (a first launch,
-    see launches.work_when_opened), there is no row to look for: it is created at once.
+    When the launch that opened this session in this request already knows the row, or that
+    there is none (a first launch; see launches.known_progress), the database is not asked.
     """
     link = _require_link(launch)
-    added: frozenset[str] = getattr(launch, _PROGRESS_ADDED, frozenset())
-    if work_when_opened(launch) is not False or module.id in added:
+    known, row = known_progress(launch, module.id)
+    if row is not None:
+        return row
+    if not known:
         found = connection().execute(_PROGRESS, {"user_id": launch.user_id, "link_id": link.id,
                                                  "module_id": module.id}).first()
         if found is not None:
             return loaded(ModuleProgress, found)
     row = insert_row(ModuleProgress(user_id=launch.user_id, resource_link_id=link.id, module_id=module.id,
                                     pages_seen=[]))
-    if work_when_opened(launch) is False:
-        setattr(launch, _PROGRESS_ADDED, added | {module.id})
+    note_progress(launch, module.id, row)
     return row
 
 
@@ -129,7 +127,8 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
-    if opened_for_new_user(launch):  # a learner Rapport has just met has confirmed nothing yet
+    # a learner Rapport has just met, or whose launch found no confirmation here, has none
+    if opened_for_new_user(launch) or acknowledgements_known_absent(launch):
         return False
     return connection().execute(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
                                                 "module_id": module.id, "page_id": page.id}).first() is not None
@@ -214,6 +213,7 @@ def acknowledge(library: ContentLibrary, launch: LaunchSession, module: Module, 
     if page.kind != "expectation" or not page.acknowledgement:
         raise PlayerError("There is nothing to confirm on this page.", 400)
     if not _acknowledged(launch, module, page):
+        note_new_work(launch)
         db.session.add(Acknowledgement(
             user_id=launch.user_id, resource_link_id=launch.resource_link_id, module_id=module.id,
             page_id=page.id, statement=page.acknowledgement[:2000],

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import LaunchSession, QuizAttempt
 from .core_rows import connection, loaded
 from .errors import PlayerError
-from .launches import work_when_opened
+from .launches import attempts_known_absent, note_new_work
 
 
 def attempts(launch: LaunchSession, quiz_id: str) -> list[QuizAttempt]:
@@ -35,7 +35,7 @@ _ALL_ATTEMPTS = (select(_ATTEMPTS_TABLE).where(_ATTEMPTS_TABLE.c.user_id == bind
 def attempts_by_quiz(launch: LaunchSession) -> dict[str, list[QuizAttempt]]:
     """All the learner's attempts in this placement, by quiz id, oldest first (one query)."""
     grouped: dict[str, list[QuizAttempt]] = {}
-    if work_when_opened(launch) is False:  # opened in this request by a launch that found no work here
+    if attempts_known_absent(launch):  # opened in this request by a launch that found no attempt here
         return grouped
     rows = connection().execute(_ALL_ATTEMPTS, {"user_id": launch.user_id, "link_id": launch.resource_link_id})
     for row in rows:
@@ -99,6 +99,7 @@ def submit(launch: LaunchSession, quiz: Quiz, answers: dict[str, list[str]]) -> 
         quiz_version=quiz.version, number=number, answers=answers, correct=correct, total=total,
         score=score, passed=score + 1e-9 >= quiz.pass_mark,
     )
+    note_new_work(launch)
     db.session.add(attempt)
     db.session.flush()
     return attempt

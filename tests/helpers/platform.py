@@ -45,16 +45,20 @@ def register(app: Any, key_set_url: str, token_url: str = "https://lms.example.e
     return Platform(key)
 
 
-def launch(client: Any, p: Platform, *, sub: str = "user-1", roles: list[str] | None = None,
-           link: str = "link-1", custom: dict[str, str] | None = None, **overrides: Any) -> str:
-    """Launch as a user and return the launch token of the page Rapport opened."""
+def launch_response(client: Any, p: Platform, *, sub: str = "user-1", roles: list[str] | None = None,
+                    link: str = "link-1", custom: dict[str, str] | None = None, **overrides: Any) -> Any:
+    """Launch as a user and return Rapport's answer to the launch post (its first page, or a redirect)."""
     login = begin_login(client, p.issuer, p.client_id)
     values: dict[str, Any] = {"sub": sub, "lti_roles": roles or [LEARNER], "lti_resource_link": {"id": link, "title": "Activity"}}
     if custom is not None:
         values["lti_custom"] = custom
     values.update(overrides)
-    response = post_launch(client, p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, login.nonce, **values)), login.state)
-    return launch_token(response)
+    return post_launch(client, p.key.sign(claims(p.issuer, p.client_id, p.deployment_id, login.nonce, **values)), login.state)
+
+
+def launch(client: Any, p: Platform, **options: Any) -> str:
+    """Launch as a user and return the launch token of the page Rapport opened (options: launch_response's)."""
+    return launch_token(launch_response(client, p, **options))
 
 
 def deep_linking_launch(client: Any, p: Platform, settings: dict[str, Any], roles: list[str]) -> str:
@@ -63,4 +67,4 @@ def deep_linking_launch(client: Any, p: Platform, settings: dict[str, Any], role
                   **{DL_SETTINGS: settings})
 
 
-__all__ = ["LTI", "Platform", "register", "launch", "deep_linking_launch"]
+__all__ = ["LTI", "Platform", "register", "launch", "launch_response", "deep_linking_launch"]

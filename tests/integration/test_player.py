@@ -8,8 +8,8 @@ from sqlalchemy import select
 from lti_plugin.content import get_library
 from lti_plugin.extensions import db
 from lti_plugin.models import ModuleProgress, QuizAttempt, ScoreDelivery, VideoProgress
-from tests.helpers.lti import INSTRUCTOR, page_text
-from tests.helpers.platform import AGS, launch
+from tests.helpers.lti import INSTRUCTOR, launch_token, page_text
+from tests.helpers.platform import AGS, launch, launch_response
 
 FOUNDATIONS = {"rapport_kind": "module", "rapport_id": "foundations", "rapport_points": "20"}
 AGS_CLAIM = {
@@ -192,7 +192,8 @@ def test_started_is_sent_again_only_while_the_placement_has_no_work(app, client,
     assert started() == [("user-1", "Started")] * 4
 
 
-def test_a_first_launch_opens_the_module_without_looking_for_work_that_cannot_exist(app, client, platform) -> None:
+def test_a_first_launch_opens_the_module_without_looking_for_work_that_cannot_exist(app, client, platform,
+                                                                                   library) -> None:
     from sqlalchemy import event
 
     from lti_plugin.extensions import db as database
@@ -212,12 +213,32 @@ def test_a_first_launch_opens_the_module_without_looking_for_work_that_cannot_ex
         token = launch(client, platform, custom=FOUNDATIONS)  # a learner Rapport has never met
         assert reads_of_work() == []
         assert "Start the module" in page_text(client.get(f"/home?lt={token}"))  # the row it created is found
+        module = library.module("foundations")
+        first = module.pages[0]
+        assert client.get(f"/module/{first.id}?lt={token}").status_code == 200
         seen.clear()
-        launch(client, platform, custom=FOUNDATIONS)  # returning, with progress: read as usual
-        assert len(reads_of_work()) == 3
+        # returning, with progress only: the launch's lookup brought the row and found no attempt
+        # or confirmation, so the first page reads none of them again, and shows where they were
+        answer = launch_response(client, platform, custom=FOUNDATIONS)  # the launch answers with the page
+        assert reads_of_work() == []
+        assert "Continue where you left off" in page_text(answer)
+        token = launch_token(answer)
+        expectation = next(p for p in module.pages if p.kind == "expectation")
+        assert client.post(f"/module/{expectation.id}/acknowledge",
+                           data={"lt": token, "confirm": "yes"}).status_code == 303
+        quiz_page = next(p for p in module.pages if p.kind == "quiz")
+        assert client.post(f"/module/{quiz_page.id}/quiz",
+                           data={"lt": token, **right_answers(library.quiz(quiz_page.quiz))}).status_code == 303
+        seen.clear()
+        # with an attempt and a confirmation: those are read, the progress row still comes with the lookup
+        answer = launch_response(client, platform, custom=FOUNDATIONS)
+        assert [s.split(".")[0] for s in reads_of_work()] == ["SELECT quiz_attempt", "SELECT acknowledgement"]
+        for home in (page_text(answer), page_text(client.get(f"/home?lt={launch_token(answer)}"))):
+            assert f"{expectation.title} — done" in home and f"{quiz_page.title} — done" in home
+            assert "Continue where you left off" in home
         seen.clear()
         launch(client, platform, link="link-2", custom=FOUNDATIONS)  # known learner, a placement without work
-        assert reads_of_work(("module_progress", "quiz_attempt")) == []
+        assert reads_of_work() == []
     finally:
         event.remove(engine, "before_cursor_execute", record)
     with app.app_context():
@@ -225,6 +246,21 @@ def test_a_first_launch_opens_the_module_without_looking_for_work_that_cannot_ex
         assert [(r.user_id, r.resource_link_id) for r in rows] == [(rows[0].user_id, rows[0].resource_link_id),
                                                                    (rows[0].user_id, rows[1].resource_link_id)]
         assert rows[0].resource_link_id != rows[1].resource_link_id
+
+
+def test_a_placement_moved_to_another_module_shows_that_modules_progress(app, client, platform, library) -> None:
+    """The launch brings the progress row of the module the link showed; a launch that binds the
+    link to another module must not show that row."""
+    token = launch(client, platform, custom=FOUNDATIONS)
+    assert client.get(f"/module/{library.module('foundations').pages[0].id}?lt={token}").status_code == 200
+    booster = {"rapport_kind": "module", "rapport_id": "booster-trauma-informed", "rapport_points": "5"}
+    moved = page_text(launch_response(client, platform, custom=booster))
+    assert "Booster: trauma-informed inquiry" in moved and "Start the module" in moved
+    back = page_text(launch_response(client, platform, custom=FOUNDATIONS))
+    assert "Relational skills foundations" in back and "Continue where you left off" in back
+    with app.app_context():
+        rows = db.session.scalars(select(ModuleProgress).order_by(ModuleProgress.id)).all()
+        assert [(r.module_id, len(r.pages_seen)) for r in rows] == [("foundations", 1), ("booster-trauma-informed", 0)]
 
 
 def test_video_progress_counts_what_was_played(app, client, platform) -> None:
