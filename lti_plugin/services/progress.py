@@ -127,8 +127,7 @@ def _video_share(launch: LaunchSession, video_id: str) -> float:
 
 
 def _acknowledged(launch: LaunchSession, module: Module, page: Page) -> bool:
-    # a learner Rapport has just met, or whose launch found no confirmation here, has none
-    if opened_for_new_user(launch) or acknowledgements_known_absent(launch):
+    if acknowledgements_known_absent(launch):  # the launch in this request found none here (a new learner neither)
         return False
     return connection().execute(_ACKNOWLEDGED, {"user_id": launch.user_id, "link_id": launch.resource_link_id,
                                                 "module_id": module.id, "page_id": page.id}).first() is not None
