@@ -53,8 +53,10 @@ def _terminate(url: str, pid: int) -> None:
     time.sleep(0.2)  # the server closes the socket after answering
 
 
-def test_a_connection_that_died_while_idle_is_replaced_before_a_page_uses_it(postgres: str, pinging: Callable[[float], Any]) -> None:
-    app = pinging(0.1)
+@pytest.mark.parametrize("idle", [0.1, 0], ids=["idle longer than the setting", "every checkout pinged with zero"])
+def test_a_connection_that_died_while_idle_is_replaced_before_a_page_uses_it(
+        postgres: str, pinging: Callable[[float], Any], idle: float) -> None:
+    app = pinging(idle)
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     dead = _pooled_backend(app)
@@ -71,12 +73,4 @@ def test_a_connection_in_steady_use_is_not_pinged(postgres: str, pinging: Callab
     assert client.get("/healthz").status_code == 200
     _terminate(postgres, _pooled_backend(app))
     assert client.get("/healthz").status_code == 500
-    assert client.get("/healthz").status_code == 200
-
-
-def test_every_checkout_is_pinged_with_zero(postgres: str, pinging: Callable[[float], Any]) -> None:
-    app = pinging(0)
-    client = app.test_client()
-    assert client.get("/healthz").status_code == 200
-    _terminate(postgres, _pooled_backend(app))
     assert client.get("/healthz").status_code == 200
